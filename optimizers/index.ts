@@ -1,0 +1,53 @@
+/**
+ * The typed registry of multi-task optimizers. Every entry lists its display name, paper, kind,
+ * defaults, parameter specs (validation), capabilities and factory. A test walks this list, so a
+ * forgotten entry fails CI. Add a method: one file in this folder, one line below.
+ */
+import { ConfigError } from '../src/errors.js';
+import { alignedMtlDefinition } from './aligned-mtl.js';
+import { ewDefinition } from './ew.js';
+import type { MethodDefinition, MtlMethod, ParamValues } from './types.js';
+
+/** Group of a method in the paper's tables. */
+export type MethodGroup = 'paper' | 'extended';
+
+interface Entry {
+  readonly def: MethodDefinition<ParamValues>;
+  readonly group: MethodGroup;
+}
+
+const entries: Entry[] = [
+  // The twelve methods of the radarODE-MTL comparison (loss balancing, then gradient balancing).
+  { def: ewDefinition as MethodDefinition<ParamValues>, group: 'paper' },
+  { def: alignedMtlDefinition as MethodDefinition<ParamValues>, group: 'paper' },
+  // REGISTRY-INSERT (keep this marker: new entries go above it)
+];
+
+export const registry: readonly MethodDefinition<ParamValues>[] = entries.map((e) => e.def);
+
+export function methodGroup(id: string): MethodGroup {
+  return entries.find((e) => e.def.id === id)?.group ?? 'extended';
+}
+
+/** Look a method up by id (`aligned-mtl`), display name (`Aligned-MTL`) or reference name (`Aligned_MTL`), case-insensitively. */
+export function findMethod(name: string): MethodDefinition<ParamValues> | undefined {
+  const key = name.toLowerCase();
+  return registry.find(
+    (d) =>
+      d.id === key ||
+      d.displayName.toLowerCase() === key ||
+      d.referenceNames.some((r) => r.toLowerCase() === key),
+  );
+}
+
+export function getMethod(name: string): MethodDefinition<ParamValues> {
+  const def = findMethod(name);
+  if (!def) throw new ConfigError('optimizer', name, `one of ${registry.map((d) => d.id).join(', ')}`);
+  return def;
+}
+
+export function createMethod(name: string, nTasks: number, params?: Partial<ParamValues>): MtlMethod {
+  return getMethod(name).create(nTasks, params);
+}
+
+export type { MethodDefinition, MtlMethod } from './types.js';
