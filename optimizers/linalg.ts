@@ -4,7 +4,7 @@
  */
 import { NumericalError, ShapeError } from '../src/errors.js';
 
-export type Matrix = Float64Array<ArrayBufferLike>[];
+export type Matrix = Float64Array[];
 
 export const FLOAT32_EPS = 1.1920928955078125e-7;
 export const FLOAT64_EPS = 2.220446049250313e-16;
@@ -159,7 +159,7 @@ export function symEig(A: Matrix, maxSweeps = 100): SymEig {
 export function solve(A: Matrix, b: ArrayLike<number>): Float64Array {
   const n = A.length;
   if (b.length !== n) throw new ShapeError('solve: right-hand side', [n], [b.length]);
-  const a = A.map((r, i) => {
+  const a: Matrix = A.map((r, i) => {
     if (r.length !== n) throw new ShapeError(`solve: row ${i}`, [n], [r.length]);
     return Float64Array.from([...r, b[i] as number]);
   });

@@ -1,0 +1,45 @@
+/**
+ * The mtl-bench command line. Each command lives in src/commands/ and is registered below.
+ * Errors of the MtlBenchError family print their message (naming the field or file) and exit 2.
+ */
+import yargs, { type CommandModule } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { MtlBenchError } from './errors.js';
+import { optimizersCommand } from './commands/optimizers.js';
+import { replayCommand } from './commands/replay.js';
+import { dataCommand } from './commands/data.js';
+
+const commands: CommandModule<object, never>[] = [
+  optimizersCommand as CommandModule<object, never>,
+  replayCommand as CommandModule<object, never>,
+  dataCommand as CommandModule<object, never>,
+  // CLI-INSERT (keep this marker: new commands go above it)
+];
+
+export async function main(argv: string[]): Promise<void> {
+  let cli = yargs(argv)
+    .scriptName('mtl-bench')
+    .usage('$0 <command> [options]\n\nBenchmark harness for multi-task-learning optimizers.')
+    .strict()
+    .demandCommand(1, 'Name a command (see --help).')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err, y) => {
+      if (err) throw err;
+      console.error(`${msg}\n\nRun 'mtl-bench --help' for usage.`);
+      void y;
+      process.exit(2);
+    });
+  for (const c of commands) cli = cli.command(c);
+  await cli.parseAsync();
+}
+
+try {
+  await main(hideBin(process.argv));
+} catch (e) {
+  if (e instanceof MtlBenchError) {
+    console.error(`mtl-bench: ${e.name}: ${e.message}`);
+    process.exit(2);
+  }
+  throw e;
+}

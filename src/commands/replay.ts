@@ -1,0 +1,1 @@
+export const replayCommand = { command: "replay", describe: "placeholder", handler: () => {} };

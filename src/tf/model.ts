@@ -1,0 +1,28 @@
+/**
+ * What the training loop and the gradient plumbing need from a multi-task model: a shared encoder
+ * and one head per task, written as plain functions over explicit tf.Variables (hard parameter
+ * sharing). Models under benchmarks/ (radar-ECG, NYUv2) implement this; the plumbing never asks
+ * which model it is running.
+ */
+import type * as TF from '@tensorflow/tfjs';
+
+export interface MultiTaskModel {
+  /** Task names in a fixed order (the order of losses and weights everywhere). */
+  readonly taskNames: readonly string[];
+  /** Trainable variables of the shared encoder, in a fixed order (defines the flattened θ). */
+  readonly shared: readonly TF.Variable[];
+  /** Trainable variables of each task head. */
+  readonly heads: readonly (readonly TF.Variable[])[];
+  /** Non-trainable state (e.g. batch-norm moving statistics), saved in checkpoints. */
+  readonly buffers: readonly TF.Variable[];
+  /** x → shared representation. `training` selects batch statistics and dropout. */
+  encode(x: TF.Tensor, training: boolean): TF.Tensor;
+  /** representation → prediction of task t. */
+  head(task: number, rep: TF.Tensor, training: boolean): TF.Tensor;
+  /** [begin, end) slices of the flattened θ per layer (GradVac's layer groups); optional. */
+  layerGroups?(): [number, number][];
+  dispose(): void;
+}
+
+/** Loss of task t for a batch; returns a scalar (mean over the batch). */
+export type TaskLossFn = (task: number, pred: TF.Tensor, target: TF.Tensor) => TF.Scalar;
