@@ -19,6 +19,11 @@ export interface MultiTaskModel {
   encode(x: TF.Tensor, training: boolean): TF.Tensor;
   /** representation → prediction of task t. */
   head(task: number, rep: TF.Tensor, training: boolean): TF.Tensor;
+  /**
+   * After a training step: apply the moving-average updates (batch norm) that the last training
+   * forward recorded, and free what it kept. Forwards inside gradient tapes never assign variables.
+   */
+  commitBuffers(): void;
   /** [begin, end) slices of the flattened θ per layer (GradVac's layer groups); optional. */
   layerGroups?(): [number, number][];
   dispose(): void;
