@@ -219,3 +219,22 @@ export const sum = (a: ArrayLike<number>): number => {
   for (let i = 0; i < a.length; i++) s += a[i] as number;
   return s;
 };
+
+/**
+ * Softmax that also takes infinite entries: the +Infinity entries share the mass equally (the
+ * limit as they grow), -Infinity entries get 0, all -Infinity gives the uniform vector. Finite
+ * inputs give exactly {@link softmax}. NaN raises a NumericalError naming `what`.
+ */
+export function softmaxExtended(x: ArrayLike<number>, what = 'softmax'): Float64Array {
+  let nInf = 0;
+  let allNegInf = true;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i] as number;
+    if (Number.isNaN(v)) throw new NumericalError(`${what}: NaN in the softmax input`);
+    if (v === Infinity) nInf++;
+    if (v !== -Infinity) allNegInf = false;
+  }
+  if (nInf > 0) return Float64Array.from({ length: x.length }, (_, i) => (x[i] === Infinity ? 1 / nInf : 0));
+  if (allNegInf) return new Float64Array(x.length).fill(1 / x.length);
+  return softmax(x);
+}
