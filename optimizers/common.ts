@@ -120,7 +120,7 @@ export const ones = (n: number): Float64Array => new Float64Array(n).fill(1);
 
 export const toJson = (a: ArrayLike<number> | null): JsonValue => (a === null ? null : Array.from(a));
 
-export function fromJson(field: string, v: JsonValue | undefined, length?: number): Float64Array {
+export function fromJson(field: string, v: JsonValue | undefined, length?: number): Float64Array<ArrayBuffer> {
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'number')) throw new ConfigError(field, v, 'an array of numbers');
   if (length !== undefined && v.length !== length) throw new ShapeError(field, [length], [v.length]);
   return Float64Array.from(v as number[]);

@@ -1,0 +1,131 @@
+/**
+ * Parameter optimisers with PyTorch's update rules and explicit state (for checkpoints):
+ * - SGD: buf ← μ·buf + (g + λθ) (first step: buf = g + λθ), θ ← θ − lr·buf;
+ * - Adam: g ← g + λθ (L2, as torch.optim.Adam's weight_decay), bias-corrected moments.
+ * Learning-rate schedules are plain functions of the epoch (cosine annealing, step decay).
+ */
+import type * as TF from '@tensorflow/tfjs';
+import { ConfigError } from '../errors.js';
+
+type Tf = typeof TF;
+
+export type OptimizerConfig =
+  | { readonly kind: 'sgd'; readonly lr: number; readonly momentum: number; readonly weightDecay: number }
+  | { readonly kind: 'adam'; readonly lr: number; readonly beta1: number; readonly beta2: number; readonly eps: number; readonly weightDecay: number };
+
+export type ScheduleConfig =
+  | { readonly kind: 'constant' }
+  | { readonly kind: 'cosine'; readonly tMax: number; readonly etaMin: number }
+  | { readonly kind: 'step'; readonly stepSize: number; readonly gamma: number };
+
+/** Learning rate at a (0-based) epoch, as torch's CosineAnnealingLR / StepLR give it after `epoch` scheduler steps. */
+export function learningRateAt(base: number, schedule: ScheduleConfig, epoch: number): number {
+  switch (schedule.kind) {
+    case 'constant':
+      return base;
+    case 'cosine':
+      return schedule.etaMin + ((base - schedule.etaMin) * (1 + Math.cos((Math.PI * epoch) / schedule.tMax))) / 2;
+    case 'step':
+      return base * Math.pow(schedule.gamma, Math.floor(epoch / schedule.stepSize));
+  }
+}
+
+/** Serialisable optimiser state: slot values per parameter name, and the step count. */
+export interface OptimizerState {
+  readonly step: number;
+  readonly slots: Record<string, { shape: number[]; values: number[][] }>;
+}
+
+export class Optimizer {
+  private readonly slots = new Map<string, TF.Variable[]>();
+  private stepCount = 0;
+  lr: number;
+
+  constructor(
+    private readonly tf: Tf,
+    readonly config: OptimizerConfig,
+  ) {
+    if (!(config.lr > 0)) throw new ConfigError('optimizer.lr', config.lr, 'a value > 0');
+    if (!(config.weightDecay >= 0)) throw new ConfigError('optimizer.weightDecay', config.weightDecay, 'a value >= 0');
+    this.lr = config.lr;
+  }
+
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  /** Apply one update to every (variable, gradient) pair; the gradients are not disposed. */
+  apply(pairs: readonly (readonly [TF.Variable, TF.Tensor])[]): void {
+    const tf = this.tf;
+    const c = this.config;
+    this.stepCount++;
+    const t = this.stepCount;
+    for (const [v, g0] of pairs) {
+      tf.tidy(() => {
+        const g = c.weightDecay > 0 ? tf.add(g0, tf.mul(v, c.weightDecay)) : g0;
+        if (c.kind === 'sgd') {
+          if (c.momentum > 0) {
+            const existing = this.slots.get(v.name);
+            let buf: TF.Variable;
+            if (existing) {
+              buf = existing[0]!;
+              buf.assign(tf.add(tf.mul(buf, c.momentum), g));
+            } else {
+              buf = tf.variable(g, false, `${v.name}/slot0`);
+              this.slots.set(v.name, [buf]);
+            }
+            v.assign(tf.sub(v, tf.mul(buf, this.lr)));
+          } else {
+            v.assign(tf.sub(v, tf.mul(g, this.lr)));
+          }
+        } else {
+          const [m, s] = this.slotFor(v, 2);
+          m!.assign(tf.add(tf.mul(m!, c.beta1), tf.mul(g, 1 - c.beta1)));
+          s!.assign(tf.add(tf.mul(s!, c.beta2), tf.mul(tf.square(g), 1 - c.beta2)));
+          const bc1 = 1 - Math.pow(c.beta1, t);
+          const bc2 = 1 - Math.pow(c.beta2, t);
+          const denom = tf.add(tf.div(tf.sqrt(s!), Math.sqrt(bc2)), c.eps);
+          v.assign(tf.sub(v, tf.mul(tf.div(m!, denom), this.lr / bc1)));
+        }
+      });
+    }
+  }
+
+  /** Zero-initialised slots of a variable (Adam's moments), created on first use. */
+  private slotFor(v: TF.Variable, count: number): TF.Variable[] {
+    let s = this.slots.get(v.name);
+    if (!s) {
+      const tf = this.tf;
+      s = tf.tidy(() => Array.from({ length: count }, (_, k) => tf.variable(tf.zerosLike(v), false, `${v.name}/slot${k}`)));
+      this.slots.set(v.name, s);
+    }
+    return s;
+  }
+
+  getState(): OptimizerState {
+    const slots: OptimizerState['slots'] = {};
+    for (const [name, vars] of this.slots) slots[name] = { shape: vars[0]!.shape, values: vars.map((x) => Array.from(x.dataSync())) };
+    return { step: this.stepCount, slots };
+  }
+
+  setState(state: OptimizerState): void {
+    const tf = this.tf;
+    this.disposeSlots();
+    this.stepCount = state.step;
+    for (const [name, { shape, values }] of Object.entries(state.slots)) {
+      this.slots.set(
+        name,
+        tf.tidy(() => values.map((vals, k) => tf.variable(tf.tensor(vals, shape, 'float32'), false, `${name}/slot${k}`))),
+      );
+    }
+  }
+
+  private disposeSlots(): void {
+    for (const vars of this.slots.values()) for (const v of vars) v.dispose();
+    this.slots.clear();
+  }
+
+  dispose(): void {
+    this.disposeSlots();
+  }
+}
