@@ -8,11 +8,16 @@ import { MtlBenchError } from './errors.js';
 import { optimizersCommand } from './commands/optimizers.js';
 import { replayCommand } from './commands/replay.js';
 import { dataCommand } from './commands/data.js';
+import { runCommand, workerCommand } from './commands/run.js';
+import { mergeCommand } from './commands/merge.js';
 
 const commands: CommandModule<object, never>[] = [
   optimizersCommand as CommandModule<object, never>,
   replayCommand as CommandModule<object, never>,
   dataCommand as CommandModule<object, never>,
+  runCommand as CommandModule<object, never>,
+  workerCommand as CommandModule<object, never>,
+  mergeCommand as CommandModule<object, never>,
   // CLI-INSERT (keep this marker: new commands go above it)
 ];
 

@@ -30,10 +30,10 @@ export function learningRateAt(base: number, schedule: ScheduleConfig, epoch: nu
   }
 }
 
-/** Serialisable optimiser state: slot values per parameter name, and the step count. */
+/** Optimiser state: slot values per parameter name, and the step count. */
 export interface OptimizerState {
   readonly step: number;
-  readonly slots: Record<string, { shape: number[]; values: number[][] }>;
+  readonly slots: Record<string, { shape: number[]; values: Float32Array[] }>;
 }
 
 export class Optimizer {
@@ -104,7 +104,7 @@ export class Optimizer {
 
   getState(): OptimizerState {
     const slots: OptimizerState['slots'] = {};
-    for (const [name, vars] of this.slots) slots[name] = { shape: vars[0]!.shape, values: vars.map((x) => Array.from(x.dataSync())) };
+    for (const [name, vars] of this.slots) slots[name] = { shape: vars[0]!.shape, values: vars.map((x) => Float32Array.from(x.dataSync())) };
     return { step: this.stepCount, slots };
   }
 

@@ -1,0 +1,18 @@
+import type { CommandModule } from 'yargs';
+import { mergeDatabases } from '../run/merge.js';
+
+export const mergeCommand: CommandModule<object, { sources: string[]; into: string }> = {
+  command: 'merge <sources..>',
+  describe: 'Combine SQLite records (e.g. of shards) into one; idempotent, conflicting duplicates are reported',
+  builder: (y) =>
+    y
+      .positional('sources', { type: 'string', array: true, demandOption: true })
+      .option('into', { type: 'string', demandOption: true, describe: 'target database (created if missing)' })
+      .example('$0 merge shard1.sqlite shard2.sqlite --into all.sqlite', ''),
+  handler: (args) => {
+    const r = mergeDatabases(args.sources, args.into);
+    console.log(`${r.copied} runs copied, ${r.replaced} unfinished runs replaced by completed ones, ${r.identical} identical duplicates skipped, ${r.skipped} not newer, ${r.conflicts.length} conflicts → ${args.into}`);
+    for (const c of r.conflicts) console.log(`  conflict: ${c.label} seed ${c.seed} (${c.key}) from ${c.source}: ${c.detail}`);
+    if (r.conflicts.length) process.exitCode = 3;
+  },
+};

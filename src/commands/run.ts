@@ -1,0 +1,93 @@
+import type { CommandModule } from 'yargs';
+import { BACKEND_CHOICES, type BackendChoice } from '../tf/backend.js';
+import { loadConfigFile, validateConfig } from '../run/config.js';
+import { runGrid, workerMain } from '../run/orchestrate.js';
+import { presetConfig, presetDescription, presetNames } from '../run/presets.js';
+import { ConfigError } from '../errors.js';
+
+interface Args {
+  config?: string;
+  preset?: string;
+  optimizers?: string;
+  seeds?: string;
+  epochs?: number;
+  'batch-size'?: number;
+  mode?: string;
+  db: string;
+  jobs: number;
+  shard?: string;
+  backend: string;
+  'data-dir'?: string;
+  'data-path'?: string;
+  name?: string;
+  'list-presets': boolean;
+  'crash-after-epochs'?: number;
+}
+
+const list = (s: string | undefined): string[] | undefined => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean));
+
+export const runCommand: CommandModule<object, Args> = {
+  command: 'run',
+  describe: 'Run an experiment grid (tasks × optimizers × hyperparameters × seeds × noise) into an SQLite record; re-running resumes',
+  builder: (y) =>
+    y
+      .option('config', { type: 'string', describe: 'experiment file (JSON or YAML)' })
+      .option('preset', { type: 'string', describe: `experiment preset: ${presetNames().join(', ')}` })
+      .option('optimizers', { type: 'string', describe: 'comma-separated methods (override), e.g. EW,CAGrad,EGA' })
+      .option('seeds', { type: 'string', describe: 'comma-separated seeds (override), e.g. 0,1,2' })
+      .option('epochs', { type: 'number', describe: 'epochs per run (override)' })
+      .option('batch-size', { type: 'number', describe: 'batch size (override)' })
+      .option('mode', { type: 'string', choices: ['param', 'rep'], describe: 'per-task gradients of the shared parameters or of the representation' })
+      .option('db', { type: 'string', default: 'results.sqlite', describe: 'the SQLite record' })
+      .option('jobs', { type: 'number', default: 1, describe: 'worker processes (wasm is single-threaded: 2 on a 2-core machine)' })
+      .option('shard', { type: 'string', describe: 'run slice K/N of the grid (cluster job arrays, CI matrices)' })
+      .option('backend', { type: 'string', default: 'auto', choices: [...BACKEND_CHOICES], describe: 'TF.js backend' })
+      .option('data-dir', { type: 'string', describe: 'cache directory for generated datasets (default: data)' })
+      .option('data-path', { type: 'string', describe: 'a real dataset directory (imported radar-ECG, NYUv2 root)' })
+      .option('name', { type: 'string', describe: 'experiment name (override)' })
+      .option('list-presets', { type: 'boolean', default: false, describe: 'list the presets and exit' })
+      .option('crash-after-epochs', { type: 'number', hidden: true })
+      .example('$0 run --preset ci --jobs 2', 'every optimizer on the CI-size radar-ECG task')
+      .example('$0 run --config my-sweep.yaml --db sweep.sqlite', 'a grid from a file')
+      .example('$0 run --preset table2-small --shard 1/4', 'the first quarter of a grid'),
+  handler: async (args) => {
+    if (args['list-presets']) {
+      for (const p of presetNames()) console.log(`${p.padEnd(14)} ${presetDescription(p)}`);
+      return;
+    }
+    if (!args.config && !args.preset) throw new ConfigError('run', 'nothing', '--config FILE or --preset NAME');
+    if (args.config && args.preset) throw new ConfigError('run', '--config and --preset', 'only one of them');
+    if (!(Number.isInteger(args.jobs) && args.jobs >= 1)) throw new ConfigError('--jobs', args.jobs, 'an integer >= 1');
+    let raw: Record<string, unknown>;
+    if (args.config) raw = JSON.parse(JSON.stringify(loadConfigFile(args.config))) as Record<string, unknown>;
+    else raw = presetConfig(args.preset!);
+    const optimizers = list(args.optimizers);
+    if (optimizers) raw.optimizers = optimizers;
+    const seeds = list(args.seeds);
+    if (seeds) raw.seeds = seeds.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+    if (args.epochs !== undefined) raw.epochs = args.epochs;
+    if (args['batch-size'] !== undefined) raw.batchSize = args['batch-size'];
+    if (args.mode) raw.mode = args.mode;
+    if (args['data-dir']) raw.dataDir = args['data-dir'];
+    if (args['data-path']) raw.dataPath = args['data-path'];
+    if (args.name) raw.name = args.name;
+    const cfg = validateConfig(raw, args.config ?? `preset ${args.preset}`);
+    const res = await runGrid(cfg, {
+      dbFile: args.db,
+      jobs: args.jobs,
+      ...(args.shard ? { shard: args.shard } : {}),
+      backend: args.backend as BackendChoice,
+      tty: Boolean(process.stdout.isTTY),
+      ...(args['crash-after-epochs'] !== undefined ? { crashAfterEpochs: args['crash-after-epochs'] } : {}),
+    });
+    console.log(`${res.completed} completed, ${res.errored} errored, ${res.skipped} skipped (already completed) of ${res.total} runs → ${args.db}`);
+    if (res.errored) process.exitCode = 1;
+  },
+};
+
+export const workerCommand: CommandModule<object, { job: string }> = {
+  command: '_worker <job>',
+  describe: false,
+  builder: (y) => y.positional('job', { type: 'string', demandOption: true }),
+  handler: async (args) => workerMain(args.job),
+};

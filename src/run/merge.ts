@@ -1,0 +1,83 @@
+/**
+ * `mtl-bench merge A.sqlite B.sqlite --into ALL.sqlite`: combine the records of shards. Runs are
+ * matched by their key; a completed run replaces an unfinished copy; identical completed copies
+ * are skipped (merging twice changes nothing); completed copies whose numbers differ are
+ * reported as conflicts and the target's copy is kept.
+ */
+import { DataError } from '../errors.js';
+import { openDb, type Db } from './db.js';
+
+export interface MergeReport {
+  readonly copied: number;
+  readonly replaced: number;
+  readonly identical: number;
+  readonly skipped: number;
+  readonly conflicts: readonly { key: string; label: string; seed: number; source: string; detail: string }[];
+}
+
+const CHILD_TABLES = ['epoch_metrics', 'task_weights', 'evaluations', 'timings'] as const;
+
+function columns(db: Db, table: string): string[] {
+  return (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+}
+
+function evalSignature(db: Db, runId: number): string {
+  const rows = db.prepare('SELECT condition, split, task, metric, value FROM evaluations WHERE run_id = ? ORDER BY condition, split, task, metric').all(runId);
+  return JSON.stringify(rows);
+}
+
+export function mergeDatabases(sources: readonly string[], into: string): MergeReport {
+  const target = openDb(into);
+  const report = { copied: 0, replaced: 0, identical: 0, skipped: 0, conflicts: [] as MergeReport['conflicts'][number][] };
+  try {
+    for (const file of sources) {
+      if (file === into) throw new DataError(file, 'is also the merge target');
+      const src = openDb(file);
+      try {
+        target.transaction(() => mergeOne(src, target, file, report))();
+      } finally {
+        src.close();
+      }
+    }
+  } finally {
+    target.close();
+  }
+  return report;
+}
+
+function mergeOne(src: Db, dst: Db, file: string, report: { copied: number; replaced: number; identical: number; skipped: number; conflicts: MergeReport['conflicts'][number][] }): void {
+  const expCols = columns(src, 'experiments').filter((c) => c !== 'id');
+  const runCols = columns(src, 'runs').filter((c) => c !== 'id' && c !== 'experiment_id');
+  const expMap = new Map<number, number>();
+  for (const e of src.prepare('SELECT * FROM experiments').all() as Record<string, unknown>[]) {
+    dst.prepare(`INSERT OR IGNORE INTO experiments (${expCols.join(', ')}) VALUES (${expCols.map(() => '?').join(', ')})`).run(...expCols.map((c) => e[c]));
+    const id = (dst.prepare('SELECT id FROM experiments WHERE name = ? AND config_json = ?').get(e.name, e.config_json) as { id: number }).id;
+    expMap.set(e.id as number, id);
+  }
+  for (const r of src.prepare('SELECT * FROM runs').all() as Record<string, unknown>[]) {
+    const existing = dst.prepare('SELECT id, status FROM runs WHERE key = ?').get(r.key) as { id: number; status: string } | undefined;
+    if (existing) {
+      if (existing.status === 'completed' && r.status === 'completed') {
+        const a = evalSignature(dst, existing.id);
+        const b = evalSignature(src, r.id as number);
+        if (a === b) report.identical++;
+        else report.conflicts.push({ key: String(r.key), label: String(r.label), seed: Number(r.seed), source: file, detail: 'both completed with different final metrics; kept the target copy' });
+        continue;
+      }
+      if (existing.status === 'completed' || r.status !== 'completed') {
+        report.skipped++;
+        continue;
+      }
+      for (const t of CHILD_TABLES) dst.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(existing.id);
+      dst.prepare('DELETE FROM runs WHERE id = ?').run(existing.id);
+      report.replaced++;
+    } else report.copied++;
+    const info = dst.prepare(`INSERT INTO runs (experiment_id, ${runCols.join(', ')}) VALUES (?, ${runCols.map(() => '?').join(', ')})`).run(r.experiment_id === null ? null : expMap.get(r.experiment_id as number), ...runCols.map((c) => r[c]));
+    const newId = Number(info.lastInsertRowid);
+    for (const t of CHILD_TABLES) {
+      const cols = columns(src, t).filter((c) => c !== 'run_id');
+      const ins = dst.prepare(`INSERT INTO ${t} (run_id, ${cols.join(', ')}) VALUES (?, ${cols.map(() => '?').join(', ')})`);
+      for (const row of src.prepare(`SELECT * FROM ${t} WHERE run_id = ?`).all(r.id) as Record<string, unknown>[]) ins.run(newId, ...cols.map((c) => row[c]));
+    }
+  }
+}

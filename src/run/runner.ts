@@ -1,0 +1,278 @@
+/**
+ * Executes runs of the grid: claims a run in the database, trains it epoch by epoch with a
+ * checkpoint after every epoch, evaluates, and records everything. A run killed at any moment
+ * continues from its last checkpoint when the same command is run again, and produces the same
+ * numbers as an uninterrupted run (model, optimiser, method and generator state are restored).
+ *
+ * Commit protocol per epoch: write checkpoint file e+1 (atomic rename) → one transaction with the
+ * epoch's metrics, weights, timings and `checkpoint_epoch = e+1` → delete checkpoint e. A crash
+ * between the steps leaves the database pointing at a checkpoint that exists; rows of an
+ * unfinished epoch are never committed, so nothing is lost or duplicated.
+ */
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as TF from '@tensorflow/tfjs';
+import { getMethod } from '../../optimizers/index.js';
+import type { JsonObject, MtlMethod } from '../../optimizers/types.js';
+import { MtlBenchError } from '../errors.js';
+import { relativeImprovements } from '../metrics/deltam.js';
+import { Rng, type RngState } from '../rng.js';
+import { getTask } from '../tasks/index.js';
+import { noiseLabel, type MetricSpec, type PreparedData, type TaskDefinition } from '../tasks/task.js';
+import type { BackendChoice } from '../tf/backend.js';
+import { loadBackend } from '../tf/backend.js';
+import type { MultiTaskModel } from '../tf/model.js';
+import { Optimizer, type OptimizerState } from '../tf/optim.js';
+import { MtlStepper } from '../tf/plumbing.js';
+import { Trainer, type EpochSummary } from '../train/trainer.js';
+import { readCheckpoint, restoreVariables, variableRecords, writeCheckpoint, type TensorRecord } from './checkpoint.js';
+import type { ExperimentConfig, RunSpec } from './config.js';
+import type { Db } from './db.js';
+import { provenance } from './provenance.js';
+import { createSingleTask } from './single-task.js';
+
+export interface RunContext {
+  readonly db: Db;
+  readonly dbFile: string;
+  readonly dataDir: string;
+  readonly backend: BackendChoice;
+  /** Steps whose weights are logged per epoch besides the epoch mean (every k-th step). */
+  readonly weightSampleEvery: number;
+  readonly onProgress?: (p: ProgressEvent) => void;
+  /** Test hook: stop the process (as a crash would) after this many completed epochs. */
+  readonly crashAfterEpochs?: number;
+}
+
+export type ProgressEvent =
+  | { readonly kind: 'run-start'; readonly label: string; readonly seed: number; readonly epochs: number; readonly resumedAt: number }
+  | { readonly kind: 'step'; readonly label: string; readonly epoch: number; readonly step: number; readonly losses: readonly number[] }
+  | { readonly kind: 'epoch'; readonly label: string; readonly epoch: number; readonly epochs: number; readonly summary: Pick<EpochSummary, 'meanLosses' | 'seconds' | 'steps'> }
+  | { readonly kind: 'run-end'; readonly label: string; readonly status: 'completed' | 'errored'; readonly error?: string };
+
+interface CheckpointHeader {
+  readonly key: string;
+  readonly epoch: number;
+  readonly rng: RngState;
+  readonly lossHistory: number[][];
+  readonly methodState: JsonObject;
+  readonly optimizerStep: number;
+  readonly optimizerSlots: { name: string; shape: number[]; count: number }[];
+  readonly selection: { readonly reference: number[] | null; readonly bestScore: number | null; readonly bestEpoch: number | null };
+}
+
+const DATA_SEED = 0;
+
+export function checkpointDir(dbFile: string, key: string): string {
+  return join(`${dbFile}.checkpoints`, key);
+}
+
+/** Insert the experiment and its runs (idempotent); returns the experiment id. */
+export function registerExperiment(db: Db, cfg: ExperimentConfig, runs: readonly RunSpec[]): number {
+  const configJson = JSON.stringify(cfg);
+  return db.transaction(() => {
+    db.prepare('INSERT OR IGNORE INTO experiments (name, task, preset, config_json, created_at) VALUES (?, ?, ?, ?, ?)').run(cfg.name, cfg.task, cfg.preset, configJson, new Date().toISOString());
+    const exp = db.prepare('SELECT id FROM experiments WHERE name = ? AND config_json = ?').get(cfg.name, configJson) as { id: number };
+    const ins = db.prepare(`INSERT OR IGNORE INTO runs (key, experiment_id, label, task, preset, method, params_json, single_task, seed, mode, train_noise, selection, epochs, spec_json, status)
+      VALUES (@key, @exp, @label, @task, @preset, @method, @params, @single, @seed, @mode, @noise, @selection, @epochs, @spec, 'pending')`);
+    for (const r of runs) {
+      ins.run({ key: r.key, exp: exp.id, label: r.label, task: r.task, preset: r.preset, method: r.method, params: JSON.stringify(r.params), single: r.singleTask, seed: r.seed, mode: r.mode, noise: noiseLabel(r.trainNoise), selection: r.selection, epochs: r.epochs, spec: JSON.stringify(r) });
+    }
+    return exp.id;
+  })();
+}
+
+/** Runs left `running` by a process that no longer exists on this host become `aborted`. */
+export function reclaimStale(db: Db): number {
+  const host = provenance().host;
+  const rows = db.prepare("SELECT id, worker_pid FROM runs WHERE status = 'running' AND worker_host = ?").all(host) as { id: number; worker_pid: number | null }[];
+  let n = 0;
+  for (const r of rows) {
+    if (r.worker_pid !== null && r.worker_pid !== process.pid && isAlive(r.worker_pid)) continue;
+    db.prepare("UPDATE runs SET status = 'aborted', error = coalesce(error, 'interrupted (process ended while running)') WHERE id = ? AND status = 'running'").run(r.id);
+    n++;
+  }
+  return n;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Atomically take a run that is pending, aborted or errored; false if another worker has it or it is completed. */
+export function claimRun(db: Db, key: string): boolean {
+  const p = provenance();
+  const res = db
+    .prepare("UPDATE runs SET status = 'running', worker_pid = ?, worker_host = ?, error = NULL, started_at = coalesce(started_at, ?) WHERE key = ? AND status IN ('pending', 'aborted', 'errored')")
+    .run(process.pid, p.host, new Date().toISOString(), key);
+  return res.changes === 1;
+}
+
+function methodFor(spec: RunSpec, task: TaskDefinition): MtlMethod {
+  const n = task.taskNames.length;
+  if (spec.singleTask !== null) return createSingleTask(n, spec.singleTask, task.taskNames[spec.singleTask] as string);
+  return getMethod(spec.method).create(n, spec.params);
+}
+
+/** Selection score: mean relative improvement over the first epoch's metrics on the selection split (higher is better). */
+function selectionScore(metrics: readonly MetricSpec[], reference: readonly number[], values: readonly number[], single: number | null, taskNames: readonly string[]): number {
+  const keep = metrics.map((m, i) => ({ m, i })).filter(({ m, i }) => (single === null || m.task === taskNames[single]) && Number.isFinite(reference[i]) && reference[i] !== 0 && Number.isFinite(values[i]));
+  if (keep.length === 0) return -Infinity;
+  const r = relativeImprovements(keep.map((k) => k.m), keep.map((k) => reference[k.i] as number), keep.map((k) => values[k.i] as number));
+  return r.reduce((a, b) => a + b, 0) / r.length;
+}
+
+function metricVector(metrics: readonly MetricSpec[], rec: Record<string, number>): number[] {
+  return metrics.map((m) => rec[`${m.task}/${m.name}`] ?? NaN);
+}
+
+/** Train, evaluate and record one claimed run. Throws only for programming errors; run failures are recorded as `errored`. */
+export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'completed' | 'errored'> {
+  const { db } = ctx;
+  const row = db.prepare('SELECT id, checkpoint_epoch FROM runs WHERE key = ?').get(spec.key) as { id: number; checkpoint_epoch: number | null };
+  const task = getTask(spec.task);
+  const { tf, name: backendName } = await loadBackend(ctx.backend);
+  const dir = checkpointDir(ctx.dbFile, spec.key);
+  mkdirSync(dir, { recursive: true });
+  let data: PreparedData | null = null;
+  let model: MultiTaskModel | null = null;
+  let optimizer: Optimizer | null = null;
+  let stepper: MtlStepper | null = null;
+  try {
+    data = await task.prepareData(tf, spec.preset, { dataDir: ctx.dataDir, seed: DATA_SEED, ...(spec.dataPath ? { dataPath: spec.dataPath } : {}) });
+    const p = provenance();
+    db.prepare('UPDATE runs SET git_commit = ?, package_version = ?, node_version = ?, backend = ?, dataset_fingerprint = ?, dataset = ? WHERE id = ?').run(p.gitCommit, p.packageVersion, p.nodeVersion, backendName, data.fingerprint, data.describe, row.id);
+    model = task.createModel(tf, spec.preset, spec.seed);
+    const method = methodFor(spec, task);
+    const defaults = task.training(spec.preset);
+    const optCfg = { ...defaults.optimizer, ...(spec.training.lr !== undefined ? { lr: spec.training.lr } : {}), ...(spec.training.weightDecay !== undefined ? { weightDecay: spec.training.weightDecay } : {}) };
+    optimizer = new Optimizer(tf, optCfg);
+    const maxNorm = typeof spec.params.maxNorm === 'number' && spec.method === 'nash-mtl' ? spec.params.maxNorm : 0;
+    stepper = new MtlStepper(tf, model, method, task.lossFn(tf), optimizer, { mode: spec.mode, maxGradNorm: maxNorm });
+    let rng = Rng.fromSeed(`run:${spec.key}`);
+    let selection: CheckpointHeader['selection'] = { reference: null, bestScore: null, bestEpoch: null };
+    const vars = (m: MultiTaskModel): TF.Variable[] => [...m.shared, ...m.heads.flat(), ...m.buffers];
+    let startEpoch = 0;
+    const lossHistory: Float64Array[] = [];
+    if (row.checkpoint_epoch !== null) {
+      const file = join(dir, `epoch-${row.checkpoint_epoch}.ckpt`);
+      const ck = readCheckpoint<CheckpointHeader>(file);
+      restoreVariables(tf, vars(model), ck.tensors, 'model', file);
+      const slots: OptimizerState['slots'] = {};
+      for (const s of ck.header.optimizerSlots) {
+        slots[s.name] = { shape: s.shape, values: Array.from({ length: s.count }, (_, k) => (ck.tensors.find((t) => t.name === `opt/${s.name}/${k}`) as TensorRecord).data) };
+      }
+      optimizer.setState({ step: ck.header.optimizerStep, slots });
+      method.setState(ck.header.methodState);
+      const learnable = ck.tensors.find((t) => t.name === 'learnable');
+      if (learnable && stepper.learnableVariable) {
+        tf.tidy(() => stepper!.learnableVariable!.assign(tf.tensor1d(learnable.data)));
+        method.setLearnable(learnable.data);
+      }
+      rng = Rng.fromState(ck.header.rng);
+      lossHistory.push(...ck.header.lossHistory.map((r) => Float64Array.from(r)));
+      selection = ck.header.selection;
+      startEpoch = ck.header.epoch;
+      db.transaction(() => {
+        for (const t of ['epoch_metrics', 'task_weights', 'timings']) db.prepare(`DELETE FROM ${t} WHERE run_id = ? AND epoch >= ?`).run(row.id, startEpoch);
+      })();
+    }
+    ctx.onProgress?.({ kind: 'run-start', label: spec.label, seed: spec.seed, epochs: spec.epochs, resumedAt: startEpoch });
+    const sampled: { epoch: number; step: number; weights: Float64Array }[] = [];
+    const trainer = new Trainer(stepper, data.trainBatches(spec.batchSize, spec.trainNoise), rng, optCfg.lr, defaults.schedule, {
+      onStep: (epoch, step, report) => {
+        if (report.weights && step % ctx.weightSampleEvery === 0) sampled.push({ epoch, step, weights: report.weights });
+        ctx.onProgress?.({ kind: 'step', label: spec.label, epoch, step, losses: Array.from(report.losses) });
+      },
+    });
+    trainer.lossHistory.push(...lossHistory);
+    trainer.epoch = startEpoch;
+    const metrics = task.metrics;
+    const names = task.taskNames;
+    const insMetric = db.prepare('INSERT OR REPLACE INTO epoch_metrics (run_id, epoch, split, task, metric, value) VALUES (?, ?, ?, ?, ?, ?)');
+    const insWeight = db.prepare('INSERT OR REPLACE INTO task_weights (run_id, epoch, step, task, weight) VALUES (?, ?, ?, ?, ?)');
+    const insTiming = db.prepare('INSERT OR REPLACE INTO timings (run_id, epoch, steps, epoch_seconds, step_ms_median, forward_ms, backward_ms, aggregate_ms, apply_ms, peak_rss_mb, learning_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const evalRng = (split: string, epoch: number, cond: string): Rng => Rng.fromSeed(`eval:${spec.key}:${split}:${epoch}:${cond}`);
+    for (let epoch = startEpoch; epoch < spec.epochs; epoch++) {
+      sampled.length = 0;
+      const summary = trainer.runEpoch();
+      const clean = { kind: 'clean' } as const;
+      const val = data.evaluate(model, 'val', clean, evalRng('val', epoch, 'clean'));
+      const test = data.evaluate(model, 'test', clean, evalRng('test', epoch, 'clean'));
+      const selVals = metricVector(metrics, spec.selection === 'validation' ? val : test);
+      const reference = selection.reference ?? selVals;
+      const score = selectionScore(metrics, reference, selVals, spec.singleTask, names);
+      const improved = selection.bestScore === null || score > selection.bestScore;
+      selection = { reference, bestScore: improved ? score : selection.bestScore, bestEpoch: improved ? epoch : selection.bestEpoch };
+      if (improved) writeCheckpoint(join(dir, 'best.ckpt'), { header: { key: spec.key, epoch }, tensors: variableRecords(vars(model), 'model') });
+      const header: CheckpointHeader = {
+        key: spec.key,
+        epoch: epoch + 1,
+        rng: rng.state(),
+        lossHistory: trainer.lossHistory.map((r) => Array.from(r)),
+        methodState: method.getState(),
+        optimizerStep: optimizer.steps,
+        optimizerSlots: Object.entries(optimizer.getState().slots).map(([name, s]) => ({ name, shape: s.shape, count: s.values.length })),
+        selection,
+      };
+      const optState = optimizer.getState();
+      const tensors: TensorRecord[] = [
+        ...variableRecords(vars(model), 'model'),
+        ...Object.entries(optState.slots).flatMap(([name, s]) => s.values.map((v, k) => ({ name: `opt/${name}/${k}`, shape: s.shape, data: v }))),
+        ...(stepper.learnableVariable ? [{ name: 'learnable', shape: stepper.learnableVariable.shape, data: Float32Array.from(stepper.learnableVariable.dataSync()) }] : []),
+      ];
+      writeCheckpoint(join(dir, `epoch-${epoch + 1}.ckpt`), { header, tensors });
+      const rss = process.resourceUsage().maxRSS / 1024;
+      db.transaction(() => {
+        names.forEach((tname, t) => insMetric.run(row.id, epoch, 'train', tname, 'loss', summary.meanLosses[t]));
+        for (const [split, rec] of [['val', val], ['test', test]] as const) {
+          for (const [k, v] of Object.entries(rec)) {
+            const [tname, metric] = k.split('/') as [string, string];
+            insMetric.run(row.id, epoch, split, tname, metric, Number.isFinite(v) ? v : null);
+          }
+        }
+        if (summary.meanWeights) names.forEach((tname, t) => insWeight.run(row.id, epoch, -1, tname, summary.meanWeights![t]));
+        for (const s of sampled) names.forEach((tname, t) => insWeight.run(row.id, s.epoch, s.step, tname, s.weights[t]));
+        insTiming.run(row.id, epoch, summary.steps, summary.seconds, summary.stepMs.median, summary.stepMs.forward, summary.stepMs.backward, summary.stepMs.aggregate, summary.stepMs.apply, rss, summary.learningRate);
+        db.prepare('UPDATE runs SET epochs_done = ?, checkpoint_epoch = ?, best_epoch = ? WHERE id = ?').run(epoch + 1, epoch + 1, selection.bestEpoch, row.id);
+      })();
+      if (existsSync(join(dir, `epoch-${epoch}.ckpt`))) rmSync(join(dir, `epoch-${epoch}.ckpt`));
+      ctx.onProgress?.({ kind: 'epoch', label: spec.label, epoch, epochs: spec.epochs, summary });
+      if (ctx.crashAfterEpochs !== undefined && epoch + 1 - startEpoch >= ctx.crashAfterEpochs && epoch + 1 < spec.epochs) process.kill(process.pid, 'SIGKILL');
+    }
+    // Final evaluation of the selected epoch's weights under every evaluation condition.
+    const best = readCheckpoint<{ epoch: number }>(join(dir, 'best.ckpt'));
+    restoreVariables(tf, vars(model), best.tensors, 'model', join(dir, 'best.ckpt'));
+    const insEval = db.prepare('INSERT OR REPLACE INTO evaluations (run_id, condition, split, task, metric, value) VALUES (?, ?, ?, ?, ?, ?)');
+    const results = spec.evalNoise.map((cond) => ({ cond: noiseLabel(cond), test: data!.evaluate(model!, 'test', cond, evalRng('test', -1, noiseLabel(cond))) }));
+    db.transaction(() => {
+      for (const r of results) for (const [k, v] of Object.entries(r.test)) {
+        const [tname, metric] = k.split('/') as [string, string];
+        insEval.run(row.id, r.cond, 'test', tname, metric, Number.isFinite(v) ? v : null);
+      }
+      db.prepare("UPDATE runs SET status = 'completed', ended_at = ?, best_epoch = ?, worker_pid = NULL WHERE id = ?").run(new Date().toISOString(), best.header.epoch, row.id);
+    })();
+    rmSync(dir, { recursive: true, force: true });
+    ctx.onProgress?.({ kind: 'run-end', label: spec.label, status: 'completed' });
+    return 'completed';
+  } catch (e) {
+    const msg = e instanceof MtlBenchError ? `${e.name}: ${e.message}` : ((e as Error).stack ?? String(e));
+    db.prepare("UPDATE runs SET status = 'errored', error = ?, ended_at = ?, worker_pid = NULL WHERE id = ?").run(msg, new Date().toISOString(), row.id);
+    ctx.onProgress?.({ kind: 'run-end', label: spec.label, status: 'errored', error: msg });
+    return 'errored';
+  } finally {
+    stepper?.dispose();
+    optimizer?.dispose();
+    model?.dispose();
+    data?.dispose?.();
+  }
+}
+
+/** Mark a run interrupted by a signal as aborted (its checkpoint stays for resume). */
+export function markAborted(db: Db, key: string, reason: string): void {
+  db.prepare("UPDATE runs SET status = 'aborted', error = ?, worker_pid = NULL WHERE key = ? AND status = 'running'").run(reason, key);
+}
