@@ -8,7 +8,7 @@ import { DataError } from '../errors.js';
 
 export type Db = Database.Database;
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const MIGRATIONS: string[] = [
   // v1
@@ -110,6 +110,16 @@ const MIGRATIONS: string[] = [
     SELECT r.label, r.seed, r.backend, COUNT(t.epoch) AS epochs, SUM(t.epoch_seconds) AS train_seconds,
            AVG(t.step_ms_median) AS step_ms, MAX(t.peak_rss_mb) AS peak_rss_mb
     FROM timings t JOIN runs r ON r.id = t.run_id GROUP BY r.id;
+  `,
+  // v2: example predictions for plots (reconstructed vs reference signals), per run and condition.
+  `
+  CREATE TABLE examples (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    condition TEXT NOT NULL,
+    name TEXT NOT NULL,
+    series_json TEXT NOT NULL,
+    PRIMARY KEY (run_id, condition, name)
+  );
   `,
 ];
 

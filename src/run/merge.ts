@@ -15,7 +15,7 @@ export interface MergeReport {
   readonly conflicts: readonly { key: string; label: string; seed: number; source: string; detail: string }[];
 }
 
-const CHILD_TABLES = ['epoch_metrics', 'task_weights', 'evaluations', 'timings'] as const;
+const CHILD_TABLES = ['epoch_metrics', 'task_weights', 'evaluations', 'timings', 'examples'] as const;
 
 function columns(db: Db, table: string): string[] {
   return (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);

@@ -249,7 +249,10 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
     restoreVariables(tf, vars(model), best.tensors, 'model', join(dir, 'best.ckpt'));
     const insEval = db.prepare('INSERT OR REPLACE INTO evaluations (run_id, condition, split, task, metric, value) VALUES (?, ?, ?, ?, ?, ?)');
     const results = spec.evalNoise.map((cond) => ({ cond: noiseLabel(cond), test: data!.evaluate(model!, 'test', cond, evalRng('test', -1, noiseLabel(cond))) }));
+    const examples = data.examples ? spec.evalNoise.map((cond) => ({ cond: noiseLabel(cond), ex: data!.examples!(model!, cond, evalRng('examples', -1, noiseLabel(cond))) })) : [];
     db.transaction(() => {
+      const insEx = db.prepare('INSERT OR REPLACE INTO examples (run_id, condition, name, series_json) VALUES (?, ?, ?, ?)');
+      for (const e of examples) for (const [name, series] of Object.entries(e.ex)) insEx.run(row.id, e.cond, name, JSON.stringify(series));
       for (const r of results) for (const [k, v] of Object.entries(r.test)) {
         const [tname, metric] = k.split('/') as [string, string];
         insEval.run(row.id, r.cond, 'test', tname, metric, Number.isFinite(v) ? v : null);

@@ -51,7 +51,21 @@ export interface PreparedData {
   trainBatches(batchSize: number, noise: NoiseCondition): BatchSource;
   /** Metrics of the model on a split ('val' held out from training data, 'test'). */
   evaluate(model: MultiTaskModel, split: 'val' | 'test', noise: NoiseCondition, rng: Rng): Record<string, number>;
+  /**
+   * A few example predictions for plots (e.g. reconstructed vs reference ECG cycles, a long-term
+   * stretch with predicted anchors), keyed by example name; each is a set of named series.
+   */
+  examples?(model: MultiTaskModel, noise: NoiseCondition, rng: Rng): Record<string, ExampleSeries>;
   dispose?(): void;
+}
+
+/** Named numeric series of one example plot (all the same length unless noted), with the sample rate. */
+export interface ExampleSeries {
+  readonly sampleRate?: number;
+  readonly unit?: string;
+  readonly series: Readonly<Record<string, readonly number[]>>;
+  /** Marker positions (sample indices), e.g. predicted and reference R peaks. */
+  readonly markers?: Readonly<Record<string, readonly number[]>>;
 }
 
 export interface TaskPreset {

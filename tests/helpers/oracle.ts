@@ -141,3 +141,30 @@ export function lossHistoryFromBuffer(buffer: unknown, epoch: number): Float64Ar
   for (let e = 0; e < epoch; e++) out.push(Float64Array.from(rows, (r) => r[e] as number));
   return out;
 }
+
+/**
+ * The worst error seen per key (e.g. `grad float64`), with where it occurred: tests assert each
+ * value against {@link tolerance} and print {@link ErrorTally.summary} as a comment.
+ */
+export class ErrorTally {
+  private readonly worst = new Map<string, { err: number; where: string }>();
+
+  /** Record an error (NaN counts as infinitely bad); returns it. */
+  add(key: string, err: number, where: string): number {
+    const e = Number.isNaN(err) ? Infinity : err;
+    const cur = this.worst.get(key);
+    if (!cur || e > cur.err) this.worst.set(key, { err: e, where });
+    return e;
+  }
+
+  get(key: string): number {
+    return this.worst.get(key)?.err ?? 0;
+  }
+
+  summary(): string {
+    return [...this.worst.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}: ${v.err.toExponential(2)} (${v.where})`)
+      .join('; ');
+  }
+}
