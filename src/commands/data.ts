@@ -1,7 +1,11 @@
 /** `mtl-bench data ...`: dataset tools. Subcommands live in their own modules and are listed here. */
 import type { CommandModule } from 'yargs';
+import { rpeaksCommand } from './data-rpeaks.js';
+import { wfdbEvalCommand } from './data-wfdb-eval.js';
 
 const subcommands: CommandModule<object, never>[] = [
+  rpeaksCommand as CommandModule<object, never>,
+  wfdbEvalCommand as CommandModule<object, never>,
   // DATA-INSERT (keep this marker: new data subcommands go above it)
 ];
 
