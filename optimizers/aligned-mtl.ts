@@ -30,7 +30,7 @@ export const alignedMtlDefinition: MethodDefinition<AlignedMTLParams> = {
   paper: { title: 'Independent Component Alignment for Multi-Task Learning', venue: 'CVPR', year: 2023 },
   defaults: { rankEps: FLOAT32_EPS },
   params: {
-    rankEps: { type: 'number', gt: 0, max: 1e-3, description: 'epsilon of the rank cut-off tol = λ_max·n·eps', short: 'eps' },
+    rankEps: { type: 'number', gt: 0, max: 1e-3, description: 'epsilon of the rank cut-off tol = λ_max·n·eps', short: 'eps', label: 'non-default' },
   },
   capabilities: {
     stateful: false,

@@ -53,10 +53,10 @@ export function checkParam(field: string, value: unknown, spec: ParamSpec): void
 }
 
 /** `CAGrad(c=0.5, rescale=1)`; a method without parameters is just its display name. */
-export function canonicalLabel<P extends ParamValues>(def: Pick<MethodDefinition<P>, 'displayName' | 'params'>, params: P): string {
-  const parts = Object.entries(def.params as Record<string, ParamSpec>).map(
-    ([key, spec]) => `${spec.short ?? key}=${String(params[key])}`,
-  );
+export function canonicalLabel<P extends ParamValues>(def: Pick<MethodDefinition<P>, 'displayName' | 'params' | 'defaults'>, params: P): string {
+  const parts = Object.entries(def.params as Record<string, ParamSpec>)
+    .filter(([key, spec]) => spec.label !== 'non-default' || params[key] !== def.defaults[key])
+    .map(([key, spec]) => `${spec.short ?? key}=${String(params[key])}`);
   return parts.length ? `${def.displayName}(${parts.join(', ')})` : def.displayName;
 }
 

@@ -5,7 +5,25 @@
  */
 import { ConfigError } from '../src/errors.js';
 import { alignedMtlDefinition } from './aligned-mtl.js';
+import { cagradDefinition } from './cagrad.js';
+import { dbMtlDefinition } from './db-mtl.js';
+import { dwaDefinition } from './dwa.js';
+import { egaDefinition } from './ega.js';
 import { ewDefinition } from './ew.js';
+import { fairgradDefinition } from './fairgrad.js';
+import { famoDefinition } from './famo.js';
+import { glsDefinition } from './gls.js';
+import { gradDropDefinition } from './graddrop.js';
+import { gradVacDefinition } from './gradvac.js';
+import { imtlDefinition } from './imtl.js';
+import { mgdaDefinition } from './mgda.js';
+import { mocoDefinition } from './moco.js';
+import { nashMtlDefinition } from './nash-mtl.js';
+import { pcgradDefinition } from './pcgrad.js';
+import { rlwDefinition } from './rlw.js';
+import { stchDefinition } from './stch.js';
+import { upgradDefinition } from './upgrad.js';
+import { uwDefinition } from './uw.js';
 import type { MethodDefinition, MtlMethod, ParamValues } from './types.js';
 
 /** Group of a method in the paper's tables. */
@@ -17,9 +35,28 @@ interface Entry {
 }
 
 const entries: Entry[] = [
-  // The twelve methods of the radarODE-MTL comparison (loss balancing, then gradient balancing).
+  // The twelve methods of the radarODE-MTL comparison, in the paper's order: loss balancing, then gradient balancing.
   { def: ewDefinition as MethodDefinition<ParamValues>, group: 'paper' },
+  { def: uwDefinition as MethodDefinition<ParamValues>, group: 'paper' },
+  { def: glsDefinition as MethodDefinition<ParamValues>, group: 'paper' },
+  { def: dwaDefinition as MethodDefinition<ParamValues>, group: 'paper' },
+  { def: stchDefinition as MethodDefinition<ParamValues>, group: 'paper' },
+  { def: gradDropDefinition as MethodDefinition<ParamValues>, group: 'paper' },
+  { def: gradVacDefinition as MethodDefinition<ParamValues>, group: 'paper' },
+  { def: cagradDefinition as MethodDefinition<ParamValues>, group: 'paper' },
+  { def: imtlDefinition as MethodDefinition<ParamValues>, group: 'paper' },
+  { def: mocoDefinition as MethodDefinition<ParamValues>, group: 'paper' },
   { def: alignedMtlDefinition as MethodDefinition<ParamValues>, group: 'paper' },
+  { def: egaDefinition as MethodDefinition<ParamValues>, group: 'paper' },
+  // Beyond the paper's list (the rest of LibMTL's catalogue).
+  { def: pcgradDefinition as MethodDefinition<ParamValues>, group: 'extended' },
+  { def: mgdaDefinition as MethodDefinition<ParamValues>, group: 'extended' },
+  { def: nashMtlDefinition as MethodDefinition<ParamValues>, group: 'extended' },
+  { def: rlwDefinition as MethodDefinition<ParamValues>, group: 'extended' },
+  { def: dbMtlDefinition as MethodDefinition<ParamValues>, group: 'extended' },
+  { def: famoDefinition as MethodDefinition<ParamValues>, group: 'extended' },
+  { def: fairgradDefinition as MethodDefinition<ParamValues>, group: 'extended' },
+  { def: upgradDefinition as MethodDefinition<ParamValues>, group: 'extended' },
   // REGISTRY-INSERT (keep this marker: new entries go above it)
 ];
 

@@ -115,11 +115,17 @@ export function symEig(A: Matrix, maxSweeps = 100): SymEig {
       diag += (a[i] as Float64Array)[i] ** 2;
       for (let j = i + 1; j < n; j++) off += ((a[i] as Float64Array)[j] as number) ** 2;
     }
-    if (off === 0 || off <= 1e-34 * diag) break;
+    // Off-diagonal mass below (1e-15 · ‖A‖_F)²: further rotations cannot change the result in double precision.
+    if (off === 0 || off <= 1e-30 * (diag + 2 * off)) break;
     for (let p = 0; p < n; p++) {
       for (let q = p + 1; q < n; q++) {
         const apq = (a[p] as Float64Array)[q] as number;
         if (apq === 0) continue;
+        if (Math.abs(apq) <= 1e-18 * (Math.abs((a[p] as Float64Array)[p] as number) + Math.abs((a[q] as Float64Array)[q] as number))) {
+          (a[p] as Float64Array)[q] = 0;
+          (a[q] as Float64Array)[p] = 0;
+          continue;
+        }
         const app = (a[p] as Float64Array)[p] as number;
         const aqq = (a[q] as Float64Array)[q] as number;
         const theta = (aqq - app) / (2 * apq);

@@ -124,6 +124,11 @@ export interface LossWeightingMethod extends MethodBase {
 export interface GradientAggregationMethod extends MethodBase {
   readonly kind: 'gradient-aggregation';
   aggregate(input: StepInput, grads: TaskGradients): AggregationResult;
+  /**
+   * Methods with an inner solver (CAGrad, FairGrad): the update from given solver weights, so a
+   * replay can check the combination step against a reference solver's weights.
+   */
+  combineWeights?(input: StepInput, grads: TaskGradients, weights: Float64Array): Float64Array;
 }
 
 export type MtlMethod = LossWeightingMethod | GradientAggregationMethod;
@@ -141,6 +146,8 @@ export interface ParamSpec {
   readonly values?: readonly (string | number)[];
   /** Short name used in the canonical label (defaults to the key). */
   readonly short?: string;
+  /** 'non-default': a technical parameter shown in the label only when it differs from its default. */
+  readonly label?: 'always' | 'non-default';
   /** The reference implementation's argument name (LibMTL / radarODE-MTL), for replay. */
   readonly reference?: string;
 }

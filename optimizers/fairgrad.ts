@@ -1,0 +1,109 @@
+/**
+ * FairGrad: α-fair resource allocation among tasks.
+ *
+ * Paper: Ban & Ji, "Fair Resource Allocation in Multi-Task Learning", ICML 2024; as implemented in
+ * LibMTL `FairGrad.py`.
+ * Update: A = G Gᵀ; find w > 0 with A w = w^{−1/α} (each task's improvement rate g_i · d along
+ * d = Σ w_j g_j equals w_i^{−1/α}); the objective Σ w_i L_i is back-propagated, so the update is
+ * Σ w_i g_i and every head gets w_t ∇L_t (headScale = w). α = 1 is Nash-MTL's proportional
+ * fairness. Returns w.
+ * Hyperparameters:
+ * - alpha (> 0, default 1.0; LibMTL `--FairGrad_alpha`): the fairness exponent (larger: fairer,
+ *   towards max-min; → 0: utilitarian).
+ * Deviations:
+ * - Solver: LibMTL calls scipy's least_squares (TRF from w = 1/n, bounds (0, ∞), default
+ *   tolerances) and never checks its status. Here the system is solved by Newton's method on its
+ *   convex potential (`solvers/fairgrad.ts`) to a relative residual ≤ 1e-12, so w differs from
+ *   LibMTL's by least_squares' tolerance (and wherever least_squares stops early).
+ * - A task with a zero gradient (‖g_i‖ ≤ 1e-12 max_j ‖g_j‖) has no solution (w_i → ∞); LibMTL's
+ *   least_squares walks w_i up to ~677 before stopping, which scales that task's head gradient by
+ *   ~677. Here the system is solved for the other tasks and the degenerate task gets the mean of
+ *   their weights (its weight does not affect the shared update). All gradients zero: w = 1/n.
+ * - Nearly cancelling gradients (g_2 ≈ −g_1) make w huge and A ill-conditioned: w is then solved to
+ *   the accuracy float64 allows and diagnostics.status = `rounding-floor` (residual in
+ *   diagnostics.residual). No solution (a nonnegative combination of gradients vanishes exactly),
+ *   a residual above 1e-2, or non-finite gradients raise a NumericalError.
+ */
+import { NumericalError, UnsupportedError } from '../src/errors.js';
+import { canonicalLabel, combine, checkStep, checkTasks, linearResult, resolveParams, StatelessMethod } from './common.js';
+import { gram, type Matrix } from './linalg.js';
+import { solveFairGrad } from './solvers/fairgrad.js';
+import type { AggregationResult, GradientAggregationMethod, MethodDefinition, StepInput, TaskGradients } from './types.js';
+
+export type FairGradParams = {
+  readonly alpha: number;
+};
+
+export const fairgradDefinition: MethodDefinition<FairGradParams> = {
+  id: 'fairgrad',
+  displayName: 'FairGrad',
+  kind: 'gradient-aggregation',
+  paper: { title: 'Fair Resource Allocation in Multi-Task Learning', venue: 'ICML', year: 2024 },
+  defaults: { alpha: 1.0 },
+  params: {
+    alpha: { type: 'number', gt: 0, max: 100, description: 'fairness exponent of A w = w^(-1/alpha)', short: 'alpha', reference: 'FairGrad_alpha' },
+  },
+  capabilities: {
+    stateful: false,
+    stochastic: false,
+    needsTaskGradients: true,
+    paramMode: true,
+    repMode: false,
+    requiresRep: false,
+    learnable: false,
+    usesLossHistory: false,
+    needsPostStepLosses: false,
+  },
+  referenceNames: ['FairGrad'],
+  create: (nTasks, params) => createFairGrad(nTasks, params),
+};
+
+export interface FairGradWeights {
+  readonly w: Float64Array;
+  readonly iterations: number;
+  readonly residual: number;
+  readonly status: 'converged' | 'rounding-floor' | 'all-zero';
+  readonly degenerate: readonly number[];
+}
+
+/** FairGrad weights for A with zero-gradient tasks excluded (see the header). */
+export function fairGradWeights(A: Matrix, alpha: number): FairGradWeights {
+  const n = A.length;
+  for (const row of A) for (const v of row) if (!Number.isFinite(v)) throw new NumericalError('FairGrad: task gradients give a non-finite Gram matrix');
+  let dmax = 0;
+  for (let i = 0; i < n; i++) dmax = Math.max(dmax, (A[i] as Float64Array)[i] as number);
+  const live: number[] = [];
+  const degenerate: number[] = [];
+  for (let i = 0; i < n; i++) (((A[i] as Float64Array)[i] as number) > 1e-24 * dmax ? live : degenerate).push(i);
+  if (live.length === 0) return { w: new Float64Array(n).fill(1 / n), iterations: 0, residual: 0, status: 'all-zero', degenerate };
+  const sub = live.map((i) => Float64Array.from(live, (j) => (A[i] as Float64Array)[j] as number));
+  const r = solveFairGrad(sub, alpha);
+  const w = new Float64Array(n);
+  let mean = 0;
+  live.forEach((i, a) => {
+    w[i] = r.w[a] as number;
+    mean += (r.w[a] as number) / live.length;
+  });
+  for (const i of degenerate) w[i] = mean;
+  return { w, iterations: r.iterations, residual: r.residual, status: r.status, degenerate };
+}
+
+export function createFairGrad(nTasks: number, params?: Partial<FairGradParams>): GradientAggregationMethod {
+  checkTasks('fairgrad', nTasks);
+  const p = resolveParams(fairgradDefinition, params);
+  return new (class extends StatelessMethod implements GradientAggregationMethod {
+    readonly id = 'fairgrad';
+    readonly kind = 'gradient-aggregation';
+    readonly label = canonicalLabel(fairgradDefinition, p);
+    readonly nTasks = nTasks;
+    aggregate(input: StepInput, grads: TaskGradients): AggregationResult {
+      if (grads.mode !== 'param') throw new UnsupportedError('FairGrad works on shared-parameter gradients only (LibMTL raises in rep mode)');
+      checkStep(this.id, nTasks, input, grads);
+      const { w, iterations, residual, status, degenerate } = fairGradWeights(gram(grads.G), p.alpha);
+      return linearResult(grads, w, { headScale: Float64Array.from(w), diagnostics: { status, iterations, residual, degenerate: [...degenerate] } });
+    }
+    combineWeights(_input: StepInput, grads: TaskGradients, weights: Float64Array): Float64Array {
+      return combine(weights, grads.G);
+    }
+  })();
+}

@@ -1,0 +1,55 @@
+import t from 'tap';
+import { combine } from '../../optimizers/common.js';
+import { createRLW } from '../../optimizers/rlw.js';
+import { Rng } from '../../src/rng.js';
+import { ErrorTally, loadOracle, relErr, toF64, tolerance, toRows } from '../helpers/oracle.js';
+
+t.test('RLW replays every case of RLW.json with the recorded normal draws', async (t) => {
+  const oracle = loadOracle('RLW');
+  const tally = new ErrorTally();
+  for (const c of oracle.cases) {
+    const m = createRLW(oracle.n, {});
+    const tol = tolerance(c.dtype);
+    for (const s of c.steps) {
+      const G = toRows(s.inputs.G);
+      const normal = toF64((s.inputs.random_draws as { randn: unknown }).randn);
+      const r = m.weigh({ epoch: s.epoch, losses: toF64(s.inputs.losses), lossHistory: [], rng: Rng.fromSeed(1), draws: { normal } });
+      const where = `${c.id} step ${s.index}`;
+      const errs = {
+        grad: relErr(combine(r.coefficients, G), s.outputs.grad, s.inputs.G, c.dtype),
+        returned: relErr(r.weights ?? [], s.outputs.returned, s.inputs.G, c.dtype),
+        objective: relErr(r.objective, s.outputs.objective, null, c.dtype),
+      };
+      for (const [field, err] of Object.entries(errs)) {
+        const e = tally.add(`${field} ${c.dtype}`, err, where);
+        if (!(e <= tol)) t.fail(`${where} ${field}: error ${e} > ${tol}`);
+      }
+    }
+  }
+  t.comment(`RLW worst errors: ${tally.summary()}`);
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const f of ['grad', 'returned', 'objective']) t.ok(tally.get(`${f} ${dtype}`) <= tolerance(dtype), `${f} ${dtype} within ${tolerance(dtype)}`);
+  }
+});
+
+t.test('RLW draws from the run generator: simplex weights, deterministic, mean 1/n', async (t) => {
+  const losses = Float64Array.of(2, 1, 0.5);
+  const m = createRLW(3);
+  const rng = Rng.fromSeed(42);
+  const mean = new Float64Array(3);
+  const N = 4000;
+  for (let k = 0; k < N; k++) {
+    const r = m.weigh({ epoch: 0, losses, lossHistory: [], rng });
+    const w = r.weights ?? new Float64Array(3);
+    const s = w.reduce((a, v) => a + v, 0);
+    if (Math.abs(s - 1) > 1e-12 || w.some((v) => !(v > 0))) t.fail(`step ${k}: not on the open simplex`);
+    if (Math.abs(r.objective - (w[0]! * 2 + w[1]! * 1 + w[2]! * 0.5)) > 1e-12) t.fail(`step ${k}: objective`);
+    for (let i = 0; i < 3; i++) mean[i] = mean[i]! + w[i]! / N;
+  }
+  for (let i = 0; i < 3; i++) t.ok(Math.abs(mean[i]! - 1 / 3) < 0.02, `mean weight of task ${i} ≈ 1/3 (${mean[i]!.toFixed(4)})`);
+  const a = createRLW(3).weigh({ epoch: 0, losses, lossHistory: [], rng: Rng.fromSeed(5) });
+  const b = createRLW(3).weigh({ epoch: 0, losses, lossHistory: [], rng: Rng.fromSeed(5) });
+  t.same(Array.from(a.coefficients), Array.from(b.coefficients), 'same seed, same weights');
+  t.throws(() => m.weigh({ epoch: 0, losses, lossHistory: [], rng, draws: { normal: [0, 1] } }), { name: 'ShapeError' });
+  t.equal(m.label, 'RLW');
+});
