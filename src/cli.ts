@@ -10,6 +10,7 @@ import { replayCommand } from './commands/replay.js';
 import { dataCommand } from './commands/data.js';
 import { runCommand, workerCommand } from './commands/run.js';
 import { mergeCommand } from './commands/merge.js';
+import { backendCommand } from './commands/backend.js';
 
 const commands: CommandModule<object, never>[] = [
   optimizersCommand as CommandModule<object, never>,
@@ -18,6 +19,7 @@ const commands: CommandModule<object, never>[] = [
   runCommand as CommandModule<object, never>,
   workerCommand as CommandModule<object, never>,
   mergeCommand as CommandModule<object, never>,
+  backendCommand as CommandModule<object, never>,
   // CLI-INSERT (keep this marker: new commands go above it)
 ];
 

@@ -1,0 +1,16 @@
+import type { CommandModule } from 'yargs';
+import { BACKEND_CHOICES, describeBackend, loadBackend, type BackendChoice } from '../tf/backend.js';
+
+export const backendCommand: CommandModule<object, { backend: string; json: boolean }> = {
+  command: 'backend',
+  describe: 'Report which TF.js backend loads here (tfjs-node-gpu, tfjs-node, wasm, cpu) and why the faster ones were skipped',
+  builder: (y) =>
+    y
+      .option('backend', { type: 'string', default: 'auto', choices: [...BACKEND_CHOICES], describe: 'force a backend' })
+      .option('json', { type: 'boolean', default: false }),
+  handler: async (args) => {
+    const b = await loadBackend(args.backend as BackendChoice);
+    const info = { backend: b.name, via: b.via, skipped: b.skipped, tfjsVersion: b.tf.version.tfjs, simd: b.name === 'wasm' ? b.tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : undefined };
+    console.log(args.json ? JSON.stringify(info, null, 2) : describeBackend(b));
+  },
+};
