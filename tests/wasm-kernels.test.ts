@@ -40,7 +40,7 @@ t.test('the wasm gradient kernels (Conv2DBackpropFilter, fast Conv2DBackpropInpu
     await tf.setBackend('cpu');
     const [dxC, dwC] = convGrads(tf, x, c.xs, w, c.ws, r, c.stride, c.pad);
     await tf.setBackend('wasm');
-    const rel = (a: Float32Array, b: Float32Array) => {
+    const rel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
       let d = 0;
       let m = 0;
       for (let i = 0; i < a.length; i++) {
