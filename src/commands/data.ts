@@ -2,10 +2,14 @@
 import type { CommandModule } from 'yargs';
 import { rpeaksCommand } from './data-rpeaks.js';
 import { wfdbEvalCommand } from './data-wfdb-eval.js';
+import { dataSstCommand } from './data-sst.js';
+import { dataRadarEcgCommand } from './data-radar-ecg.js';
 
 const subcommands: CommandModule<object, never>[] = [
   rpeaksCommand as CommandModule<object, never>,
   wfdbEvalCommand as CommandModule<object, never>,
+  dataSstCommand as CommandModule<object, never>,
+  dataRadarEcgCommand as CommandModule<object, never>,
   // DATA-INSERT (keep this marker: new data subcommands go above it)
 ];
 
