@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { BACKEND_CHOICES, type BackendChoice } from '../tf/backend.js';
 import { loadConfigFile, validateConfig } from '../run/config.js';
 import { runGrid, workerMain } from '../run/orchestrate.js';
-import { presetConfig, presetDescription, presetNames } from '../run/presets.js';
+import { presetConfigs, presetDescription, presetNames } from '../run/presets.js';
 import { ConfigError } from '../errors.js';
 
 interface Args {
@@ -58,28 +58,33 @@ export const runCommand: CommandModule<object, Args> = {
     if (!args.config && !args.preset) throw new ConfigError('run', 'nothing', '--config FILE or --preset NAME');
     if (args.config && args.preset) throw new ConfigError('run', '--config and --preset', 'only one of them');
     if (!(Number.isInteger(args.jobs) && args.jobs >= 1)) throw new ConfigError('--jobs', args.jobs, 'an integer >= 1');
-    let raw: Record<string, unknown>;
-    if (args.config) raw = JSON.parse(JSON.stringify(loadConfigFile(args.config))) as Record<string, unknown>;
-    else raw = presetConfig(args.preset!);
+    const raws: Record<string, unknown>[] = args.config ? [JSON.parse(JSON.stringify(loadConfigFile(args.config))) as Record<string, unknown>] : presetConfigs(args.preset!);
     const optimizers = list(args.optimizers);
-    if (optimizers) raw.optimizers = optimizers;
     const seeds = list(args.seeds);
-    if (seeds) raw.seeds = seeds.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-    if (args.epochs !== undefined) raw.epochs = args.epochs;
-    if (args['batch-size'] !== undefined) raw.batchSize = args['batch-size'];
-    if (args.mode) raw.mode = args.mode;
-    if (args['data-dir']) raw.dataDir = args['data-dir'];
-    if (args['data-path']) raw.dataPath = args['data-path'];
-    if (args.name) raw.name = args.name;
-    const cfg = validateConfig(raw, args.config ?? `preset ${args.preset}`);
-    const res = await runGrid(cfg, {
-      dbFile: args.db,
-      jobs: args.jobs,
-      ...(args.shard ? { shard: args.shard } : {}),
-      backend: args.backend as BackendChoice,
-      tty: Boolean(process.stdout.isTTY),
-      ...(args['crash-after-epochs'] !== undefined ? { crashAfterEpochs: args['crash-after-epochs'] } : {}),
+    // Validate every experiment before running any.
+    const configs = raws.map((raw) => {
+      if (optimizers) raw.optimizers = optimizers;
+      if (seeds) raw.seeds = seeds.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+      if (args.epochs !== undefined) raw.epochs = args.epochs;
+      if (args['batch-size'] !== undefined) raw.batchSize = args['batch-size'];
+      if (args.mode) raw.mode = args.mode;
+      if (args['data-dir']) raw.dataDir = args['data-dir'];
+      if (args['data-path']) raw.dataPath = args['data-path'];
+      if (args.name) raw.name = raws.length > 1 ? `${args.name}-${String(raw.task)}` : args.name;
+      return validateConfig(raw, args.config ?? `preset ${args.preset}`);
     });
+    const res = { total: 0, completed: 0, errored: 0, skipped: 0 };
+    for (const cfg of configs) {
+      const r = await runGrid(cfg, {
+        dbFile: args.db,
+        jobs: args.jobs,
+        ...(args.shard ? { shard: args.shard } : {}),
+        backend: args.backend as BackendChoice,
+        tty: Boolean(process.stdout.isTTY),
+        ...(args['crash-after-epochs'] !== undefined ? { crashAfterEpochs: args['crash-after-epochs'] } : {}),
+      });
+      for (const k of ['total', 'completed', 'errored', 'skipped'] as const) res[k] += r[k];
+    }
     console.log(`${res.completed} completed, ${res.errored} errored, ${res.skipped} skipped (already completed) of ${res.total} runs → ${args.db}`);
     if (res.errored) process.exitCode = 1;
   },

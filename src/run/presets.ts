@@ -28,7 +28,7 @@ const ABRUPT = [1, 2, 3].flatMap((s) => [0, -9].map((db) => `abrupt${s}s@${db}dB
 
 const radar = (preset: string, extra: Raw = {}): Raw => ({ task: 'radar-ecg', preset, optimizers: paperOptimizers(), singleTask: true, seeds: [0], ...extra });
 
-const PRESETS: Record<string, { readonly description: string; readonly build: () => Raw }> = {
+const PRESETS: Record<string, { readonly description: string; readonly build: () => Raw | Raw[] }> = {
   table2: { description: 'Table II at paper scale: radar-ECG, full model (23.25 M shared parameters), 12 optimizers + EGA T sweep + single-task baselines, 200 epochs (GPU)', build: () => radar('paper', { name: 'table2' }) },
   'table2-small': { description: 'Table II on the scaled-down radar-ECG model (laptop CPU, hours)', build: () => radar('small', { name: 'table2-small' }) },
   'table2-ci': { description: 'Table II on the CI-size radar-ECG model (minutes)', build: () => radar('ci', { name: 'table2-ci' }) },
@@ -39,8 +39,11 @@ const PRESETS: Record<string, { readonly description: string; readonly build: ()
   abrupt: { description: 'Abrupt (body-movement) noise of 1, 2, 3 s at 0 and -9 dB on 20% of the radar-ECG test windows (paper scale)', build: () => radar('paper', { name: 'abrupt', singleTask: false, noise: { eval: ['clean', ...ABRUPT] } }) },
   'abrupt-small': { description: 'The abrupt-noise table on the scaled-down radar-ECG model', build: () => radar('small', { name: 'abrupt-small', singleTask: false, noise: { eval: ['clean', ...ABRUPT] } }) },
   ci: {
-    description: 'Every registered optimizer and the single-task baselines on the CI-size radar-ECG task, a few epochs (under 10 minutes on 2 cores with --jobs 2)',
-    build: () => ({ name: 'ci', task: 'radar-ecg', preset: 'ci', optimizers: allOptimizers(false), singleTask: true, seeds: [0], noise: { eval: ['clean', 'snr0dB', 'abrupt2s@-9dB'] } }),
+    description: 'Every registered optimizer and the single-task baselines on the CI-size radar-ECG and NYUv2 tasks, a few epochs each (minutes on 2 cores with --jobs 2)',
+    build: () => [
+      { name: 'ci-radar-ecg', task: 'radar-ecg', preset: 'ci', optimizers: allOptimizers(false), singleTask: true, seeds: [0], noise: { eval: ['clean', 'snr0dB', 'abrupt2s@-9dB'] } },
+      { name: 'ci-nyuv2', task: 'nyuv2', preset: 'ci', optimizers: allOptimizers(false), singleTask: true, seeds: [0] },
+    ],
   },
   'regression-ci': {
     description: 'Every registered optimizer on the small conflicting regression problem (seconds)',
@@ -56,8 +59,10 @@ export function presetDescription(name: string): string {
   return PRESETS[name]?.description ?? '';
 }
 
-export function presetConfig(name: string): Raw {
+/** The experiment configs of a preset (most presets are one experiment; `ci` covers both tasks). */
+export function presetConfigs(name: string): Raw[] {
   const p = PRESETS[name];
   if (!p) throw new ConfigError('preset', name, `one of ${presetNames().join(', ')}`);
-  return p.build();
+  const built = p.build();
+  return Array.isArray(built) ? built : [built];
 }

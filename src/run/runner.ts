@@ -201,8 +201,8 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
       sampled.length = 0;
       const summary = trainer.runEpoch();
       const clean = { kind: 'clean' } as const;
-      const val = data.evaluate(model, 'val', clean, evalRng('val', epoch, 'clean'));
-      const test = data.evaluate(model, 'test', clean, evalRng('test', epoch, 'clean'));
+      const val = await data.evaluate(model, 'val', clean, evalRng('val', epoch, 'clean'));
+      const test = await data.evaluate(model, 'test', clean, evalRng('test', epoch, 'clean'));
       const selVals = metricVector(metrics, spec.selection === 'validation' ? val : test);
       const reference = selection.reference ?? selVals;
       const score = selectionScore(metrics, reference, selVals, spec.singleTask, names);
@@ -248,7 +248,8 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
     const best = readCheckpoint<{ epoch: number }>(join(dir, 'best.ckpt'));
     restoreVariables(tf, vars(model), best.tensors, 'model', join(dir, 'best.ckpt'));
     const insEval = db.prepare('INSERT OR REPLACE INTO evaluations (run_id, condition, split, task, metric, value) VALUES (?, ?, ?, ?, ?, ?)');
-    const results = spec.evalNoise.map((cond) => ({ cond: noiseLabel(cond), test: data!.evaluate(model!, 'test', cond, evalRng('test', -1, noiseLabel(cond))) }));
+    const results: { cond: string; test: Record<string, number> }[] = [];
+    for (const cond of spec.evalNoise) results.push({ cond: noiseLabel(cond), test: await data.evaluate(model, 'test', cond, evalRng('test', -1, noiseLabel(cond))) });
     const examples = data.examples ? spec.evalNoise.map((cond) => ({ cond: noiseLabel(cond), ex: data!.examples!(model!, cond, evalRng('examples', -1, noiseLabel(cond))) })) : [];
     db.transaction(() => {
       const insEx = db.prepare('INSERT OR REPLACE INTO examples (run_id, condition, name, series_json) VALUES (?, ?, ?, ?)');

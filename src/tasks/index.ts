@@ -1,9 +1,13 @@
 /** The task registry: every benchmark task the runner can run. */
 import { ConfigError } from '../errors.js';
+import { nyuv2Task } from './nyuv2/task.js';
+import { radarEcgTask } from './radar-ecg/task.js';
 import { regressionTask } from './regression-task.js';
 import type { TaskDefinition } from './task.js';
 
 const tasks: TaskDefinition[] = [
+  radarEcgTask,
+  nyuv2Task,
   regressionTask,
   // TASK-INSERT (keep this marker: new tasks go above it)
 ];

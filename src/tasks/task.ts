@@ -50,7 +50,7 @@ export interface PreparedData {
   readonly describe: string;
   trainBatches(batchSize: number, noise: NoiseCondition): BatchSource;
   /** Metrics of the model on a split ('val' held out from training data, 'test'). */
-  evaluate(model: MultiTaskModel, split: 'val' | 'test', noise: NoiseCondition, rng: Rng): Record<string, number>;
+  evaluate(model: MultiTaskModel, split: 'val' | 'test', noise: NoiseCondition, rng: Rng): Record<string, number> | Promise<Record<string, number>>;
   /**
    * A few example predictions for plots (e.g. reconstructed vs reference ECG cycles, a long-term
    * stretch with predicted anchors), keyed by example name; each is a set of named series.
