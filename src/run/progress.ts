@@ -26,7 +26,7 @@ export function createProgress(tty: boolean, log: (line: string) => void = (l) =
       update: (w, e) => {
         const tag = `[${done}/${total} runs${w > 0 ? `, worker ${w}` : ''}]`;
         if (e.kind === 'run-start') log(`${tag} start ${e.label} seed ${e.seed}${e.resumedAt ? ` (resuming at epoch ${e.resumedAt})` : ''}`);
-        else if (e.kind === 'epoch') log(`${tag} ${e.label} epoch ${e.epoch + 1}/${e.epochs} ${e.summary.seconds.toFixed(1)}s losses ${fmtLosses(Array.from(e.summary.meanLosses))}`);
+        else if (e.kind === 'epoch') log(`${tag} ${e.label} epoch ${e.epoch + 1}/${e.epochs} ${e.summary.seconds.toFixed(1)}s losses ${fmtLosses(e.summary.meanLosses)}`);
         else if (e.kind === 'run-end') log(`${tag} ${e.status} ${e.label}${e.error ? `: ${e.error.split('\n')[0]}` : ''}`);
         else if (Date.now() - last > 30000) {
           last = Date.now();
@@ -63,7 +63,7 @@ export function createProgress(tty: boolean, log: (line: string) => void = (l) =
       } else if (e.kind === 'step') {
         batches.set(w, e.step + 1);
         bar.update({ label, info: `epoch ${e.epoch + 1} batch ${e.step + 1} | ${fmtLosses(e.losses)}` });
-      } else if (e.kind === 'epoch') bar.update(e.epoch + 1, { label, info: `epoch ${e.epoch + 1} done, ${batches.get(w) ?? 0} batches | ${fmtLosses(Array.from(e.summary.meanLosses))}` });
+      } else if (e.kind === 'epoch') bar.update(e.epoch + 1, { label, info: `epoch ${e.epoch + 1} done, ${batches.get(w) ?? 0} batches | ${fmtLosses(e.summary.meanLosses)}` });
       else if (e.kind === 'run-end') {
         bar.update({ label, info: e.status });
         overall.update(done);

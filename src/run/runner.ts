@@ -46,7 +46,7 @@ export interface RunContext {
 export type ProgressEvent =
   | { readonly kind: 'run-start'; readonly label: string; readonly seed: number; readonly epochs: number; readonly resumedAt: number }
   | { readonly kind: 'step'; readonly label: string; readonly epoch: number; readonly step: number; readonly losses: readonly number[] }
-  | { readonly kind: 'epoch'; readonly label: string; readonly epoch: number; readonly epochs: number; readonly summary: Pick<EpochSummary, 'meanLosses' | 'seconds' | 'steps'> }
+  | { readonly kind: 'epoch'; readonly label: string; readonly epoch: number; readonly epochs: number; readonly summary: { readonly meanLosses: number[]; readonly seconds: number; readonly steps: number } }
   | { readonly kind: 'run-end'; readonly label: string; readonly status: 'completed' | 'errored'; readonly error?: string };
 
 interface CheckpointHeader {
@@ -241,7 +241,7 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
         db.prepare('UPDATE runs SET epochs_done = ?, checkpoint_epoch = ?, best_epoch = ? WHERE id = ?').run(epoch + 1, epoch + 1, selection.bestEpoch, row.id);
       })();
       if (existsSync(join(dir, `epoch-${epoch}.ckpt`))) rmSync(join(dir, `epoch-${epoch}.ckpt`));
-      ctx.onProgress?.({ kind: 'epoch', label: spec.label, epoch, epochs: spec.epochs, summary });
+      ctx.onProgress?.({ kind: 'epoch', label: spec.label, epoch, epochs: spec.epochs, summary: { meanLosses: Array.from(summary.meanLosses), seconds: summary.seconds, steps: summary.steps } });
       if (ctx.crashAfterEpochs !== undefined && epoch + 1 - startEpoch >= ctx.crashAfterEpochs && epoch + 1 < spec.epochs) process.kill(process.pid, 'SIGKILL');
     }
     // Final evaluation of the selected epoch's weights under every evaluation condition.
