@@ -8,8 +8,10 @@ import { MtlBenchError } from './errors.js';
 import { optimizersCommand } from './commands/optimizers.js';
 import { replayCommand } from './commands/replay.js';
 import { dataCommand } from './commands/data.js';
+import { modelCommand } from './commands/model.js';
 import { runCommand, workerCommand } from './commands/run.js';
 import { mergeCommand } from './commands/merge.js';
+import { reportCommands } from '../reports/commands.js';
 import { backendCommand } from './commands/backend.js';
 
 const commands: CommandModule<object, never>[] = [
@@ -20,6 +22,8 @@ const commands: CommandModule<object, never>[] = [
   workerCommand as CommandModule<object, never>,
   mergeCommand as CommandModule<object, never>,
   backendCommand as CommandModule<object, never>,
+  ...reportCommands,
+  modelCommand as CommandModule<object, never>,
   // CLI-INSERT (keep this marker: new commands go above it)
 ];
 

@@ -24,7 +24,7 @@ import { loadBackend } from '../tf/backend.js';
 import type { MultiTaskModel } from '../tf/model.js';
 import { Optimizer, type OptimizerState } from '../tf/optim.js';
 import { MtlStepper } from '../tf/plumbing.js';
-import { Trainer, type EpochSummary } from '../train/trainer.js';
+import { Trainer } from '../train/trainer.js';
 import { readCheckpoint, restoreVariables, variableRecords, writeCheckpoint, type TensorRecord } from './checkpoint.js';
 import type { ExperimentConfig, RunSpec } from './config.js';
 import type { Db } from './db.js';

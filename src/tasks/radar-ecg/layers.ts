@@ -332,5 +332,28 @@ export function deformConv2d(tf: Tf, x: TF.Tensor4D, offW: TF.Tensor4D, offB: TF
   const fused = impl === 'fused' || (impl === 'auto' && ensureDeformKernels(tf));
   if (impl === 'fused' && !ensureDeformKernels(tf)) throw new Error(`fused deformable sampling is not available on backend ${tf.getBackend()}`);
   const cols = fused ? deformSampleFused(tf, x, offsets) : deformSample(tf, x, offsets);
-  return tf.conv2d(cols, tf.reshape(w, [1, 1, 9 * c, cout]) as TF.Tensor4D, 1, 'valid');
+  const [b, h, wd] = x.shape;
+  const y = pointwise(tf, tf.reshape(cols, [b * h * wd, 9 * c]), tf.reshape(w, [9 * c, cout]) as TF.Tensor2D);
+  return tf.reshape(y, [b, h, wd, cout]);
+}
+
+/**
+ * x [N, K] · w [K, M] with a gradient that transposes only the small operands: dx = dy·wᵀ and
+ * dw = (dyᵀ·x)ᵀ. For the DCN's sampled columns (K = 9C, much wider than dy's M = Cout) this avoids
+ * transposing the big [N, 9C] matrix, which dominated the 1×1 conv's weight gradient.
+ */
+export function pointwise(tf: Tf, x: TF.Tensor2D, w: TF.Tensor2D): TF.Tensor2D {
+  const op = tf.customGrad((...args: (TF.Tensor | TF.GradSaveFunc)[]) => {
+    const [xi, wi, save] = args as [TF.Tensor2D, TF.Tensor2D, TF.GradSaveFunc];
+    save([xi, wi]);
+    return {
+      value: tf.matMul(xi, wi),
+      gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
+        const [xs, ws] = saved as [TF.Tensor2D, TF.Tensor2D];
+        const g = dy as TF.Tensor2D;
+        return [tf.matMul(g, tf.transpose(ws)), tf.transpose(tf.matMul(tf.transpose(g), xs))];
+      },
+    };
+  });
+  return op(x, w) as TF.Tensor2D;
 }
