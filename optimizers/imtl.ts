@@ -151,7 +151,8 @@ function smallSvd(M: Matrix): SmallSvd {
         const alpha = dot(wp, wp);
         const beta = dot(wq, wq);
         const gamma = dot(wp, wq);
-        if (gamma === 0 || Math.abs(gamma) <= FLOAT64_EPS * Math.sqrt(alpha * beta)) continue;
+        // Columns orthogonal to ~50 ulps: more rotations only shuffle rounding error (and may never settle).
+        if (gamma === 0 || alpha === 0 || beta === 0 || Math.abs(gamma) <= 64 * FLOAT64_EPS * Math.sqrt(alpha * beta)) continue;
         rotated = true;
         const zeta = (beta - alpha) / (2 * gamma);
         const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));

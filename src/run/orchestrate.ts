@@ -12,7 +12,9 @@ import type { BackendChoice } from '../tf/backend.js';
 import { expandGrid, shardRuns, type ExperimentConfig, type RunSpec } from './config.js';
 import { openDb } from './db.js';
 import { createProgress } from './progress.js';
-import { claimRun, executeRun, markAborted, reclaimStale, registerExperiment, type ProgressEvent } from './runner.js';
+import { DATA_SEED, claimRun, executeRun, markAborted, reclaimStale, registerExperiment, retryErrored, type ProgressEvent } from './runner.js';
+import { getTask } from '../tasks/index.js';
+import { loadBackend } from '../tf/backend.js';
 
 export interface GridOptions {
   readonly dbFile: string;
@@ -40,6 +42,7 @@ export async function runGrid(cfg: ExperimentConfig, opts: GridOptions): Promise
   const db = openDb(opts.dbFile);
   registerExperiment(db, cfg, runs);
   reclaimStale(db);
+  retryErrored(db, runs.map((r) => r.key));
   const status = new Map((db.prepare('SELECT key, status FROM runs').all() as { key: string; status: string }[]).map((r) => [r.key, r.status]));
   const todo = runs.filter((r) => status.get(r.key) !== 'completed');
   const skipped = runs.length - todo.length;
@@ -88,6 +91,10 @@ export async function runGrid(cfg: ExperimentConfig, opts: GridOptions): Promise
         process.removeListener('SIGTERM', onSignal);
       }
     } else {
+      // Generate (or check) the dataset once here, so that workers do not race to create it.
+      const { tf } = await loadBackend(opts.backend);
+      const prepared = await getTask(cfg.task).prepareData(tf, cfg.preset, { dataDir: cfg.dataDir, seed: DATA_SEED, ...(cfg.dataPath ? { dataPath: cfg.dataPath } : {}) });
+      prepared.dispose?.();
       await runWorkers(cfg, todo, opts, (w, e) => {
         onEnd(e);
         progress.update(w, e);

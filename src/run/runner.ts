@@ -60,7 +60,8 @@ interface CheckpointHeader {
   readonly selection: { readonly reference: number[] | null; readonly bestScore: number | null; readonly bestEpoch: number | null };
 }
 
-const DATA_SEED = 0;
+/** Every run of an experiment trains on the same dataset: it is generated from this seed, whatever the run's seed. */
+export const DATA_SEED = 0;
 
 export function checkpointDir(dbFile: string, key: string): string {
   return join(`${dbFile}.checkpoints`, key);
@@ -79,6 +80,12 @@ export function registerExperiment(db: Db, cfg: ExperimentConfig, runs: readonly
     }
     return exp.id;
   })();
+}
+
+/** At the start of an invocation, errored runs of the grid get one more try (their checkpoints, if any, are kept). */
+export function retryErrored(db: Db, keys: readonly string[]): number {
+  const st = db.prepare("UPDATE runs SET status = 'pending' WHERE key = ? AND status = 'errored'");
+  return db.transaction(() => keys.reduce((n, k) => n + st.run(k).changes, 0))();
 }
 
 /** Runs left `running` by a process that no longer exists on this host become `aborted`. */
@@ -103,11 +110,11 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Atomically take a run that is pending, aborted or errored; false if another worker has it or it is completed. */
+/** Atomically take a run that is pending or aborted; false if another worker has it, or it completed or errored in this invocation. */
 export function claimRun(db: Db, key: string): boolean {
   const p = provenance();
   const res = db
-    .prepare("UPDATE runs SET status = 'running', worker_pid = ?, worker_host = ?, error = NULL, started_at = coalesce(started_at, ?) WHERE key = ? AND status IN ('pending', 'aborted', 'errored')")
+    .prepare("UPDATE runs SET status = 'running', worker_pid = ?, worker_host = ?, error = NULL, started_at = coalesce(started_at, ?) WHERE key = ? AND status IN ('pending', 'aborted')")
     .run(process.pid, p.host, new Date().toISOString(), key);
   return res.changes === 1;
 }

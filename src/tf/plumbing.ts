@@ -13,7 +13,7 @@
  * - Learnable weights (UW's and IMTL's log-scales) are variables trained by the same optimiser.
  */
 import type * as TF from '@tensorflow/tfjs';
-import { UnsupportedError } from '../errors.js';
+import { NumericalError, UnsupportedError } from '../errors.js';
 import type { Rng } from '../rng.js';
 import type { GradMode, JsonValue, MtlMethod, TaskGradients } from '../../optimizers/types.js';
 import type { MultiTaskModel, TaskLossFn } from './model.js';
@@ -104,6 +104,9 @@ export class MtlStepper {
     });
     try {
       const losses = Float64Array.from(rec.outputs.lvec.dataSync());
+      if (!losses.every(Number.isFinite)) {
+        throw new NumericalError(`${this.method.label}: training diverged at epoch ${req.epoch} (task losses ${Array.from(losses, (l) => l.toPrecision(4)).join(', ')})`);
+      }
       const t1 = performance.now();
       const input = { epoch: req.epoch, losses, lossHistory: req.lossHistory, rng: req.rng };
       const timings: StepTimings = { forward: t1 - t0, backward: 0, aggregate: 0, apply: 0 };

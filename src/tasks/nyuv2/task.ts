@@ -5,7 +5,6 @@
  * `<dataDir>/nyuv2-fixture-<preset>-seed<s>`. The `val/` folder is the test split (as LibMTL); a
  * tenth of the training images is held out as the validation split for model selection.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { holdOut, NyuBatchReader, openNyuv2 } from '../../../datasets/nyuv2/loader.js';
@@ -14,6 +13,7 @@ import { ConfigError } from '../../errors.js';
 import { Rng } from '../../rng.js';
 import type { MultiTaskModel } from '../../tf/model.js';
 import type { BatchSource } from '../../train/trainer.js';
+import { generateOnce } from '../cache.js';
 import type { PreparedData, TaskDefinition, TrainingDefaults } from '../task.js';
 import { evaluateNyu, nyuBatchTensors } from './evaluate.js';
 import { nyuTaskLoss } from './losses.js';
@@ -56,7 +56,7 @@ export const nyuv2Task: TaskDefinition = {
     let root = dataPath;
     if (!root) {
       root = join(dataDir, `nyuv2-fixture-${preset}-seed${seed}`);
-      if (!existsSync(join(root, 'train', 'image'))) writeNyuv2Fixture({ out: root, trainSamples: d.train, valSamples: d.val, height: d.render[0], width: d.render[1], seed });
+      generateOnce(root, 'val/normal', (tmp) => writeNyuv2Fixture({ out: tmp, trainSamples: d.train, valSamples: d.val, height: d.render[0], width: d.render[1], seed }));
     }
     const ds = openNyuv2(root);
     const cfg = NYU_MODEL_PRESETS[preset];

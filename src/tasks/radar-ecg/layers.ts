@@ -8,11 +8,14 @@
  * - ConvTranspose1d [Cin, Cout, k] → [Cin, k, Cout]; ConvTranspose2d [Cin, Cout, kh, kw] → [kh, kw, Cout, Cin]
  * - Linear [out, in] → [in, out]
  *
- * Speed on wasm (see /work/shared/reference/node-stack.md §5): every convolution goes through
- * conv2d (the custom Conv2DBackpropFilter/Input kernels make its gradients fast); matMul gradients
- * are written with explicit transposes (transposeA/B are 10–50× slower on wasm); the deformable
- * conv gathers rows with gatherND (15× faster than gather on wasm) under a custom gradient that
- * scatters with scatterND, so the missing UnsortedSegmentSum kernel is never needed.
+ * Speed on wasm (see /work/shared/reference/node-stack.md §5): every convolution is a stride-1
+ * or strided conv2d (the custom Conv2DBackprop kernels make its gradients fast; transposed convs
+ * are rewritten as stride-1 convs); matMul gradients are written with explicit transposes
+ * (transposeA/B are 10–50× slower on wasm); BatchNorm(+ReLU) is one custom-gradient op. The
+ * deformable conv's bilinear sampling runs as fused kernels on wasm/cpu (deform-kernels.ts);
+ * elsewhere it gathers rows with gatherND under a custom gradient that scatters with scatterND
+ * (GatherV2's own gradient needs UnsortedSegmentSum, which wasm lacks, and GatherV2 itself is
+ * ~15× slower than gatherND there).
  */
 import type * as TF from '@tensorflow/tfjs';
 import { deformSampleFused, ensureDeformKernels } from './deform-kernels.js';
@@ -323,8 +326,9 @@ export type DeformImpl = 'auto' | 'fused' | 'ops';
 /**
  * Deformable 3×3 conv (DCNv1, stride 1, padding 1, no bias on the sampling conv):
  * offsets = conv3×3(x; offW [3,3,C,18], offB [18]); y = Σ_taps W[tap]ᵀ · sample(x, p_tap), computed as
- * one 1×1 conv over the tap-major sampled columns (equal to the reference's stride-3 conv on the
- * 3H×3W rearranged map, and to Σ_taps of 1×1 convs).
+ * one matrix product of the tap-major sampled columns [B·H·W, 9C] with W reshaped to [9C, Cout]
+ * (equal to the reference's stride-3 conv on the 3H×3W rearranged map and to Σ_taps of 1×1
+ * convs; one GEMM was the fastest of the three on wasm).
  */
 export function deformConv2d(tf: Tf, x: TF.Tensor4D, offW: TF.Tensor4D, offB: TF.Tensor1D, w: TF.Tensor4D, impl: DeformImpl = 'auto'): TF.Tensor4D {
   const [, , c, cout] = w.shape;

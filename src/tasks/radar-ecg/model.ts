@@ -55,6 +55,7 @@ export function resolveRadarOdeConfig(opts: RadarOdeOptions = {}): RadarOdeConfi
     deformImpl: opts.deformImpl ?? 'auto',
   };
   if (!Number.isFinite(cfg.seed)) throw new ConfigError('seed', cfg.seed, 'a finite number');
+  if (!['auto', 'fused', 'ops'].includes(cfg.deformImpl ?? 'auto')) throw new ConfigError('deformImpl', cfg.deformImpl, "'auto', 'fused' or 'ops'");
   return cfg;
 }
 

@@ -1,7 +1,10 @@
 /**
  * Model sizes of radarODE-MTL. `paper` is the reference network (50 radar channels × 71 SST bins ×
  * 120 frames, full width). The CPU presets keep every layer and scale channels (width) and the
- * input; the data pipeline must deliver inputs of the preset's shape [bins, frames, channels].
+ * input; the data pipeline must deliver inputs of the preset's shape [bins, frames, channels]
+ * (`small` takes the reference input; `ci` needs fewer radar channels, frequency bins and
+ * frames, which makes the ECG-shape and anchor heads end in an upsampling transposed conv, see
+ * spec.ts).
  */
 export interface RadarEcgPreset {
   readonly description: string;

@@ -120,8 +120,9 @@ function outLen(l: number, k: number, s: number, p: number): number {
   return Math.floor((l + 2 * p - k) / s) + 1;
 }
 
-function fail(where: string, msg: string): never {
-  throw new ConfigError('radar-ecg model', where, msg);
+/** A layer that cannot take its input: ConfigError naming the layer, its input shape and the need. */
+function fail(layer: string, inShape: Shape, msg: string): never {
+  throw new ConfigError(`radar-ecg layer ${layer} input`, `[${inShape.join(', ')}]`, msg);
 }
 
 function uniform(bound: number): ParamSpec['init'] {
@@ -136,10 +137,10 @@ export function makeLeaf(name: string, layer: LayerKind, inShape: Shape): LeafSp
   let buffers = 0;
   let flops = 0;
   const expectRank = (r: number): void => {
-    if (inShape.length !== r) fail(name, `a rank-${r} input for ${layer.kind}, got [${inShape.join(', ')}]`);
+    if (inShape.length !== r) fail(name, inShape, `rank ${r} for ${layer.kind}`);
   };
   const expectC = (c: number): void => {
-    if (inShape[inShape.length - 1] !== c) fail(name, `${c} input channels, got shape [${inShape.join(', ')}]`);
+    if (inShape[inShape.length - 1] !== c) fail(name, inShape, `${c} channels`);
   };
   switch (layer.kind) {
     case 'conv2d': {
@@ -188,7 +189,7 @@ export function makeLeaf(name: string, layer: LayerKind, inShape: Shape): LeafSp
     case 'convT1d': {
       expectRank(2);
       expectC(layer.cin);
-      if (layer.op >= layer.s) fail(name, `output_padding < stride (got ${layer.op} ≥ ${layer.s})`);
+      if (layer.op >= layer.s) fail(name, inShape, `output_padding ${layer.op} < stride ${layer.s}`);
       const l = (inShape[0]! - 1) * layer.s - 2 * layer.p + layer.k + layer.op;
       out = [l, layer.cout];
       // PyTorch: fan_in of a transposed conv weight [Cin, Cout, k] is Cout·k.
@@ -250,7 +251,7 @@ export function makeLeaf(name: string, layer: LayerKind, inShape: Shape): LeafSp
       break;
     case 'squeezeH':
       expectRank(3);
-      if (inShape[0] !== 1) fail(name, `height 1 before the squeeze, got [${inShape.join(', ')}]`);
+      if (inShape[0] !== 1) fail(name, inShape, 'height 1 before the squeeze');
       out = inShape.slice(1);
       break;
     case 'squeezeC':
@@ -274,7 +275,7 @@ export function makeLeaf(name: string, layer: LayerKind, inShape: Shape): LeafSp
       break;
   }
   if (out.some((d) => !(d >= 1) || !Number.isInteger(d))) {
-    fail(name, `positive output sizes (input [${inShape.join(', ')}] gives [${out.join(', ')}]); the input is too small for this layer`);
+    fail(name, inShape, `an input large enough for a positive output (got [${out.join(', ')}]): use more frames / bins`);
   }
   return { type: 'leaf', name, layer, inShape, outShape: out, params, groups, bufferCount: buffers, flops };
 }
@@ -306,7 +307,7 @@ class SeqBuilder {
     const s = new SeqBuilder(`${this.name}.${name}`, this.shape);
     build(s);
     const body = s.done();
-    if (body.outShape.join() !== this.shape.join()) fail(body.name, `the residual body to keep the shape [${this.shape.join(', ')}], got [${body.outShape.join(', ')}]`);
+    if (body.outShape.join() !== this.shape.join()) fail(body.name, this.shape, `a residual body that keeps the shape (got [${body.outShape.join(', ')}])`);
     this.children.push({ type: 'residual', name: body.name, body, inShape: this.shape, outShape: this.shape });
     return this;
   }

@@ -9,7 +9,6 @@
  * cycle with its R peak at sample 400 (the reference's `data_seg_sce_middle`), scored per recording
  * and aggregated by the median over recordings as the reference does.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { RadarEcgDataset, synthesizeDataset, type WindowRef } from '../../../datasets/radar-ecg/dataset.js';
@@ -18,6 +17,7 @@ import { ConfigError } from '../../errors.js';
 import type { Rng } from '../../rng.js';
 import type { MultiTaskModel } from '../../tf/model.js';
 import type { Batch, BatchSource } from '../../train/trainer.js';
+import { generateOnce } from '../cache.js';
 import type { ExampleSeries, NoiseCondition, PreparedData, TaskDefinition, TrainingDefaults } from '../task.js';
 import { radarEcgTaskLoss } from './losses.js';
 import { LONG_TERM_METRICS, RADAR_ECG_TASKS, TABLE2_METRICS } from './metric-spec.js';
@@ -82,11 +82,11 @@ function openOrGenerate(preset: RadarEcgPresetName, dataDir: string, seed: numbe
     return ds;
   }
   const dir = join(dataDir, `radar-ecg-${preset}-seed${seed}`);
-  if (!existsSync(join(dir, 'manifest.json'))) {
+  generateOnce(dir, 'manifest.json', (tmp) => {
     const p = RADAR_ECG_PRESETS[preset];
     const d = DATA[preset];
-    synthesizeDataset({ subjects: d.subjects, minutes: d.minutes, trialsPerSubject: d.trialsPerSubject, seed, channels: p.channels, bins: p.bins, frames: p.frames, overwrite: true }, dir);
-  }
+    synthesizeDataset({ subjects: d.subjects, minutes: d.minutes, trialsPerSubject: d.trialsPerSubject, seed, channels: p.channels, bins: p.bins, frames: p.frames, overwrite: true }, tmp);
+  });
   return RadarEcgDataset.open(dir);
 }
 
