@@ -7,6 +7,7 @@
 import type * as TF from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
 import { registerWasmKernels } from './wasm-kernels.js';
+import { registerExtraWasmKernels } from './wasm-kernels-extra.js';
 
 export type Tf = typeof TF;
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -66,6 +67,7 @@ export async function loadBackend(choice: BackendChoice = (process.env.MTL_BENCH
     try {
       await import('@tensorflow/tfjs-backend-wasm');
       registerWasmKernels(tf);
+      registerExtraWasmKernels(tf);
       if (await tf.setBackend('wasm')) {
         await tf.ready();
         return (loaded = { tf, name: 'wasm', via: '@tensorflow/tfjs-backend-wasm', skipped });
