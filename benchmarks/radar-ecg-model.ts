@@ -6,14 +6,13 @@
  * a training step counted as 3× the forward).
  *
  *   node --import tsx benchmarks/radar-ecg-model.ts [--presets ci,small] [--batches 8,22]
- *        [--runs 7] [--warmup 2] [--ode] [--no-extra-kernels] [--deform ops] [--profile] [--json]
+ *        [--runs 7] [--warmup 2] [--ode] [--deform ops] [--profile] [--json]
  *
  * MTL_BENCH_BACKEND selects the backend (default: the fastest available).
  */
 import type * as TF from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { describeBackend, loadBackend } from '../src/tf/backend.js';
-import { registerExtraWasmKernels } from '../src/tf/wasm-kernels-extra.js';
 import { createRadarOdeModel } from '../src/tasks/radar-ecg/model.js';
 import { RADAR_ECG_PRESETS, type RadarEcgPresetName } from '../src/tasks/radar-ecg/presets.js';
 import type { DeformImpl } from '../src/tasks/radar-ecg/layers.js';
@@ -25,7 +24,6 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '7' },
     warmup: { type: 'string', default: '2' },
     ode: { type: 'boolean', default: false },
-    'no-extra-kernels': { type: 'boolean', default: false },
     deform: { type: 'string', default: 'auto' },
     profile: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
@@ -34,8 +32,6 @@ const { values: opts } = parseArgs({
 
 const backend = await loadBackend();
 const { tf } = backend;
-const extra = backend.name === 'wasm' && !opts['no-extra-kernels'];
-if (extra) registerExtraWasmKernels(tf);
 
 const cpuMs = (): number => {
   const u = process.cpuUsage();
@@ -133,7 +129,7 @@ for (const preset of opts.presets.split(',') as RadarEcgPresetName[]) {
 }
 
 if (opts.json) {
-  console.log(JSON.stringify({ backend: backend.name, extraKernels: extra, runs, warmup, rows }, null, 2));
+  console.log(JSON.stringify({ backend: backend.name, runs, warmup, rows }, null, 2));
 } else {
-  console.log(`\n${describeBackend(backend)}${extra ? ' + extra wasm kernels' : ''}; medians of ${runs} runs after ${warmup} warm-up; GFLOP/s from CPU time (training = 3 × forward FLOPs).`);
+  console.log(`\n${describeBackend(backend)}; medians of ${runs} runs after ${warmup} warm-up; GFLOP/s from CPU time (training = 3 × forward FLOPs).`);
 }
