@@ -64,7 +64,7 @@ export function alignedCoefficients(method: string, G: readonly Float64Array[], 
   if (!Number.isFinite(scale)) throw new NumericalError(`${method}: task gradients contain a non-finite value`);
   const B: Matrix = Array.from({ length: n }, () => new Float64Array(n));
   if (scale === 0) return { alpha: new Float64Array(n), B, rank: 0 };
-  const M = gram(G.map((g) => g.map((x) => x / scale)));
+  const M = gram(G, 1 / scale);
   const { values, vectors } = symEig(M);
   const lmax = values[n - 1] as number;
   const tol = lmax * n * rankEps;

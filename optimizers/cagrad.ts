@@ -119,7 +119,7 @@ export function cagradWeights(G: readonly Float64Array[], calpha: number): Simpl
     const x = new Float64Array(n).fill(1 / n);
     return { x, objective: c * 1e-4, gap: 0, tolerance: 0, iterations: 0, converged: true };
   }
-  const A = gram(G.map((g) => g.map((v) => v / k)));
+  const A = gram(G, 1 / k);
   const b = A.map((row) => row.reduce((p, q) => p + q, 0) / n);
   const sol = minimizeLinearPlusNorm(A, b, c / k, 1e-8 / (k * k));
   const k2 = k * k;

@@ -29,6 +29,14 @@ export function norm(a: ArrayLike<number>): number {
   return scale * Math.sqrt(s);
 }
 
+/** Σ (s·a_k)(s·b_k), without forming s·a. */
+export function scaledDot(a: Float64Array, b: Float64Array, s: number): number {
+  if (a.length !== b.length) throw new ShapeError('dot', [a.length], [b.length]);
+  let acc = 0;
+  for (let k = 0; k < a.length; k++) acc += (a[k]! * s) * (b[k]! * s);
+  return acc;
+}
+
 /** Dot product restricted to the slice [b, e). */
 export function dotRange(a: ArrayLike<number>, c: ArrayLike<number>, b: number, e: number): number {
   let s = 0;
@@ -36,13 +44,16 @@ export function dotRange(a: ArrayLike<number>, c: ArrayLike<number>, b: number, 
   return s;
 }
 
-/** M = G Gᵀ (n×n) for n rows of G. */
-export function gram(G: readonly Float64Array[]): Matrix {
+/**
+ * M = (sG)(sG)ᵀ (n×n) for n rows of G, with an optional scale s applied on the fly (no copy of G:
+ * at paper scale each row has 23 M entries), so that huge gradients do not overflow.
+ */
+export function gram(G: readonly Float64Array[], scale = 1): Matrix {
   const n = G.length;
   const M: Matrix = Array.from({ length: n }, () => new Float64Array(n));
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) {
-      const v = dot(G[i] as Float64Array, G[j] as Float64Array);
+      const v = scale === 1 ? dot(G[i] as Float64Array, G[j] as Float64Array) : scaledDot(G[i] as Float64Array, G[j] as Float64Array, scale);
       (M[i] as Float64Array)[j] = v;
       (M[j] as Float64Array)[i] = v;
     }

@@ -1,0 +1,466 @@
+/**
+ * The results model of a record: what every table, plot, HTML report and regression gate reads.
+ *
+ * Completed runs are grouped into benchmarks (task, preset, training noise, selection, epochs); in
+ * each benchmark and evaluation condition, one row per label (the canonical method label; EGA one
+ * row per T) holds, per declared metric, the mean, sample std, n and Student-t 95% interval over
+ * seeds. The single-task baseline row is composed from the `STL(task)` runs, each contributing
+ * its own task's metrics. Δm% (src/metrics/deltam.ts) is computed per seed against the
+ * seed-matched baseline (the same seed's STL runs) or, where that seed has no complete baseline,
+ * against the mean baseline, and summarised like a metric. Runs that are not completed are listed
+ * separately, never averaged in.
+ */
+import { deltaM, type DeltaMAveraging, type MetricDecl } from '../src/metrics/deltam.js';
+import { confidenceInterval, mean, sampleStd } from '../src/metrics/stats.js';
+import { columnsFor, type MetricColumn, tryTask } from './columns.js';
+import { noiseTableColumns } from './labels.js';
+import { compareConditions, compareRows, rowKind, type RowKind } from './ordering.js';
+import type { EvaluationRecord, RecordSnapshot, RunRecord, RunStatus } from './source.js';
+
+export { inferDirection, type MetricColumn } from './columns.js';
+export { compareConditions, compareRows, rowKind, type RowKind } from './ordering.js';
+
+/** Summary of one quantity over seeds. */
+export interface Summary {
+  readonly n: number;
+  readonly mean: number;
+  /** Sample standard deviation (n − 1); null for a single seed. */
+  readonly std: number | null;
+  /** Two-sided Student-t 95% interval of the mean; null for a single seed. */
+  readonly ci95: { readonly lower: number; readonly upper: number; readonly halfWidth: number } | null;
+  readonly values: readonly number[];
+  readonly seeds: readonly number[];
+}
+
+export type DeltaMPairing = 'seed-matched' | 'mean-baseline' | 'mixed';
+
+export interface ResultRow {
+  readonly label: string;
+  readonly kind: RowKind;
+  /** Registry id ('single-task' for baselines, '' for the composed baseline row). */
+  readonly method: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly seeds: readonly number[];
+  /** Aligned with the benchmark's columns; null where no seed has a value. */
+  readonly metrics: readonly (Summary | null)[];
+  readonly deltaM: Summary | null;
+  readonly deltaMPairing: DeltaMPairing | null;
+  /** For the composed baseline: the STL labels it is made of. */
+  readonly components?: readonly string[];
+}
+
+/** How Δm% was computed in one condition (printed with every table). */
+export interface DeltaMInfo {
+  readonly averaging: DeltaMAveraging;
+  /** Mean baseline over seeds, aligned with the columns (null entries: missing). */
+  readonly baseline: readonly (number | null)[];
+  readonly baselineLabel: string;
+  readonly available: boolean;
+  /** Why Δm% is missing, or how it was paired. */
+  readonly note: string;
+}
+
+export interface ConditionResults {
+  readonly condition: string;
+  /** The composed baseline row first (when any STL run exists), then the methods in table order. */
+  readonly rows: readonly ResultRow[];
+  /** The single-task runs themselves (every metric they were evaluated on). */
+  readonly singleTask: readonly ResultRow[];
+  readonly deltaM: DeltaMInfo;
+}
+
+/** One label across evaluation conditions, Δm% against its own clean result (the noise tables). */
+export interface RobustnessEntry {
+  readonly label: string;
+  readonly kind: RowKind;
+  readonly method: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly conditions: readonly { readonly condition: string; readonly metrics: readonly (Summary | null)[]; readonly deltaM: Summary | null }[];
+}
+
+export interface IncompleteRun {
+  readonly benchmark: string;
+  readonly key: string;
+  readonly label: string;
+  readonly seed: number;
+  readonly status: RunStatus;
+  readonly epochsDone: number;
+  readonly epochs: number;
+  readonly error: string | null;
+}
+
+export interface Provenance {
+  readonly gitCommits: readonly string[];
+  readonly packageVersions: readonly string[];
+  readonly nodeVersions: readonly string[];
+  readonly backends: readonly string[];
+  readonly datasetFingerprints: readonly string[];
+  readonly datasets: readonly string[];
+  readonly experiments: readonly string[];
+  readonly seeds: readonly number[];
+  readonly firstStarted: string | null;
+  readonly lastEnded: string | null;
+}
+
+export interface Benchmark {
+  /** Stable identity across records: `task/preset|trainNoise|selection|epochs` (baseline files use it). */
+  readonly key: string;
+  /** `task/preset` plus the training noise, selection and epochs when they are not the only ones. */
+  readonly id: string;
+  readonly task: string;
+  readonly taskDisplayName: string;
+  readonly taskNames: readonly string[];
+  readonly preset: string;
+  readonly trainNoise: string;
+  readonly selection: string;
+  readonly epochs: number;
+  readonly columns: readonly MetricColumn[];
+  readonly conditions: readonly ConditionResults[];
+  readonly robustness: readonly RobustnessEntry[];
+  /** Columns of the robustness entries: the task's dedicated noise-table metrics if recorded (radar-ECG: long-term), else `columns`. */
+  readonly robustnessColumns: readonly MetricColumn[];
+  readonly robustnessAveraging: DeltaMAveraging;
+  readonly statusCounts: Readonly<Record<RunStatus, number>>;
+  readonly incomplete: readonly IncompleteRun[];
+  readonly provenance: Provenance;
+  readonly notes: readonly string[];
+  /** Run ids of the completed runs the rows are built from (one per label and seed). */
+  readonly runIds: readonly number[];
+}
+
+export interface ResultsModel {
+  readonly file: string;
+  readonly schemaVersion: number;
+  readonly generatedAt: string;
+  readonly benchmarks: readonly Benchmark[];
+  readonly statusCounts: Readonly<Record<RunStatus, number>>;
+  readonly incomplete: readonly IncompleteRun[];
+}
+
+export interface ResultsOptions {
+  /** Δm% averaging of the comparison tables (default per-task, as LibMTL and Table II). */
+  readonly averaging?: DeltaMAveraging;
+  /** Δm% averaging of the noise (robustness) tables (default per-metric, as the paper's noise tables). */
+  readonly robustnessAveraging?: DeltaMAveraging;
+  /** Only benchmarks of this task id / preset. */
+  readonly task?: string;
+  readonly preset?: string;
+  readonly generatedAt?: string;
+}
+
+/** Summary of values over seeds (sample std and Student-t 95% CI where n ≥ 2). */
+export function summarize(values: readonly number[], seeds: readonly number[]): Summary {
+  const n = values.length;
+  if (n >= 2) {
+    const ci = confidenceInterval(values);
+    return { n, mean: ci.mean, std: sampleStd(values), ci95: { lower: ci.lower, upper: ci.upper, halfWidth: ci.halfWidth }, values, seeds };
+  }
+  return { n, mean: mean(values), std: null, ci95: null, values, seeds };
+}
+
+function distinct<T>(xs: readonly (T | null | undefined)[]): T[] {
+  return [...new Set(xs.filter((x): x is T => x !== null && x !== undefined))];
+}
+
+function emptyCounts(): Record<RunStatus, number> {
+  return { completed: 0, running: 0, pending: 0, aborted: 0, errored: 0 };
+}
+
+function firstLine(s: string | null): string | null {
+  if (s === null) return null;
+  const l = s.split('\n')[0] ?? '';
+  return l.length > 300 ? `${l.slice(0, 297)}...` : l;
+}
+
+function benchmarkKey(r: RunRecord): string {
+  return JSON.stringify([r.task, r.preset, r.trainNoise, r.selection, r.epochs]);
+}
+
+/** Values of one run under one condition: `task/metric` → value (finite only). */
+type ValueMap = Map<string, number>;
+
+/** Build the results model from a snapshot of a record. */
+export function buildResults(snap: RecordSnapshot, opts: ResultsOptions = {}): ResultsModel {
+  const averaging = opts.averaging ?? 'per-task';
+  const robustnessAveraging = opts.robustnessAveraging ?? 'per-metric';
+  const runs = snap.runs.filter((r) => (opts.task === undefined || r.task === opts.task) && (opts.preset === undefined || r.preset === opts.preset));
+  const values = new Map<number, Map<string, ValueMap>>();
+  for (const e of snap.evaluations) {
+    if (e.value === null || !Number.isFinite(e.value)) continue;
+    let byCond = values.get(e.runId);
+    if (!byCond) values.set(e.runId, (byCond = new Map()));
+    let m = byCond.get(e.condition);
+    if (!m) byCond.set(e.condition, (m = new Map()));
+    m.set(`${e.task}/${e.metric}`, e.value);
+  }
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    const k = benchmarkKey(r);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  const keys = [...groups.keys()].sort();
+  const varying = {
+    trainNoise: new Set(runs.map((r) => `${r.task}/${r.preset}:${r.trainNoise}`)).size > new Set(runs.map((r) => `${r.task}/${r.preset}`)).size,
+  };
+  const benchmarks = keys.map((k) => buildBenchmark(groups.get(k)!, values, snap.evaluations, averaging, robustnessAveraging, keys.length > 1 || varying.trainNoise));
+  const statusCounts = emptyCounts();
+  for (const r of runs) statusCounts[r.status]++;
+  return {
+    file: snap.file,
+    schemaVersion: snap.schemaVersion,
+    generatedAt: opts.generatedAt ?? new Date().toISOString(),
+    benchmarks,
+    statusCounts,
+    incomplete: benchmarks.flatMap((b) => b.incomplete),
+  };
+}
+
+function buildBenchmark(
+  runs: readonly RunRecord[],
+  values: Map<number, Map<string, ValueMap>>,
+  allEvals: readonly EvaluationRecord[],
+  averaging: DeltaMAveraging,
+  robustnessAveraging: DeltaMAveraging,
+  qualify: boolean,
+): Benchmark {
+  const first = runs[0]!;
+  const task = tryTask(first.task);
+  const id = `${first.task}/${first.preset}` + (qualify && (first.trainNoise !== 'clean' || first.selection !== 'validation') ? ` (train ${first.trainNoise}, ${first.selection})` : '') + (qualify ? `, ${first.epochs} epochs` : '');
+  const runIds = new Set(runs.map((r) => r.id));
+  const { columns, notes } = columnsFor(task, allEvals.filter((e) => runIds.has(e.runId)));
+  const taskNames = task ? [...task.taskNames] : distinct(columns.map((c) => c.task));
+  const statusCounts = emptyCounts();
+  for (const r of runs) statusCounts[r.status]++;
+  const incomplete = runs
+    .filter((r) => r.status !== 'completed')
+    .map((r): IncompleteRun => ({ benchmark: id, key: r.key, label: r.label, seed: r.seed, status: r.status, epochsDone: r.epochsDone, epochs: r.epochs, error: firstLine(r.error) }));
+
+  // label → seed → run (the latest completed one if a label/seed pair was run twice).
+  const completed = runs.filter((r) => r.status === 'completed');
+  const byLabel = new Map<string, Map<number, RunRecord>>();
+  let duplicates = 0;
+  for (const r of completed) {
+    let m = byLabel.get(r.label);
+    if (!m) byLabel.set(r.label, (m = new Map()));
+    const prev = m.get(r.seed);
+    if (prev) {
+      duplicates++;
+      if ((prev.endedAt ?? '') > (r.endedAt ?? '')) continue;
+    }
+    m.set(r.seed, r);
+  }
+  if (duplicates) notes.push(`${duplicates} label/seed pair(s) were completed more than once (different experiments); the latest run is used.`);
+  const conditions = distinct(completed.flatMap((r) => [...(values.get(r.id)?.keys() ?? [])])).sort(compareConditions);
+  const stlOf = (r: RunRecord): string | null => {
+    if (r.singleTask !== null && taskNames[r.singleTask] !== undefined) return taskNames[r.singleTask]!;
+    const m = /^STL\((.+)\)$/.exec(r.label);
+    return m ? m[1]! : null;
+  };
+  const decls: MetricDecl[] | null = columns.every((c) => c.higherIsBetter !== null) ? columns.map((c) => ({ task: c.task, name: c.name, higherIsBetter: c.higherIsBetter as boolean })) : null;
+
+  const conditionResults = conditions.map((cond): ConditionResults => {
+    const get = (r: RunRecord, c: MetricColumn): number | undefined => values.get(r.id)?.get(cond)?.get(`${c.task}/${c.name}`);
+    const methodRows: { row: Omit<ResultRow, 'deltaM' | 'deltaMPairing'>; perSeed: Map<number, (number | undefined)[]> }[] = [];
+    const stlRows: ResultRow[] = [];
+    // Baseline per seed, composed from STL(task) runs: column → value.
+    const baseBySeed = new Map<number, (number | undefined)[]>();
+    const stlLabels: string[] = [];
+    for (const [label, bySeed] of byLabel) {
+      const anyRun = bySeed.values().next().value as RunRecord;
+      const kind = rowKind(anyRun);
+      const perSeed = new Map<number, (number | undefined)[]>();
+      for (const [seed, r] of bySeed) {
+        if (!values.get(r.id)?.has(cond)) continue;
+        perSeed.set(seed, columns.map((c) => get(r, c)));
+      }
+      if (perSeed.size === 0) continue;
+      const seeds = [...perSeed.keys()].sort((a, b) => a - b);
+      const row = { label, kind, method: anyRun.method, params: anyRun.params, seeds, metrics: summarizeColumns(columns.length, perSeed) };
+      if (kind === 'single-task') {
+        stlRows.push({ ...row, deltaM: null, deltaMPairing: null });
+        const own = stlOf(anyRun);
+        if (own !== null) {
+          stlLabels.push(label);
+          for (const [seed, vec] of perSeed) {
+            let b = baseBySeed.get(seed);
+            if (!b) baseBySeed.set(seed, (b = columns.map(() => undefined)));
+            columns.forEach((c, i) => {
+              if (c.task === own && vec[i] !== undefined) b![i] = vec[i];
+            });
+          }
+        }
+      } else {
+        methodRows.push({ row, perSeed });
+      }
+    }
+    const baseSeeds = [...baseBySeed.keys()].sort((a, b) => a - b);
+    const baseMetrics = summarizeColumns(columns.length, baseBySeed);
+    const baseMean = baseMetrics.map((s) => (s ? s.mean : null));
+    let dmNote = '';
+    let available = false;
+    if (stlLabels.length === 0) dmNote = 'no single-task (STL) runs in this condition: no Δm%';
+    else if (!decls) dmNote = 'some metric directions are unknown: no Δm%';
+    else if (baseMean.some((b) => b === null)) dmNote = `the single-task baseline lacks ${columns.filter((_, i) => baseMean[i] === null).map((c) => `${c.task}.${c.name}`).join(', ')}: no Δm%`;
+    else if (baseMean.some((b) => b === 0)) dmNote = 'a baseline metric is 0 (Δm% divides by it): no Δm%';
+    else available = true;
+    const seedBaselines = new Map<number, number[]>();
+    for (const [seed, vec] of baseBySeed) if (vec.every((v) => v !== undefined && v !== 0)) seedBaselines.set(seed, vec as number[]);
+    const dm = (perSeed: Map<number, (number | undefined)[]>): { s: Summary | null; pairing: DeltaMPairing | null } => {
+      if (!available || !decls) return { s: null, pairing: null };
+      const vals: number[] = [];
+      const seeds: number[] = [];
+      let matched = 0;
+      for (const seed of [...perSeed.keys()].sort((a, b) => a - b)) {
+        const vec = perSeed.get(seed)!;
+        if (vec.some((v) => v === undefined)) continue;
+        const b = seedBaselines.get(seed);
+        if (b) matched++;
+        vals.push(deltaM(decls, b ?? (baseMean as number[]), vec as number[], averaging));
+        seeds.push(seed);
+      }
+      if (vals.length === 0) return { s: null, pairing: null };
+      return { s: summarize(vals, seeds), pairing: matched === vals.length ? 'seed-matched' : matched === 0 ? 'mean-baseline' : 'mixed' };
+    };
+    const rows: ResultRow[] = [];
+    if (stlLabels.length) {
+      const d = dm(baseBySeed);
+      rows.push({ label: 'Single-task baseline', kind: 'baseline', method: '', params: {}, seeds: baseSeeds, metrics: baseMetrics, deltaM: d.s, deltaMPairing: d.pairing, components: stlLabels.sort() });
+    }
+    for (const { row, perSeed } of methodRows.sort((a, b) => compareRows(a.row, b.row))) {
+      const d = dm(perSeed);
+      rows.push({ ...row, deltaM: d.s, deltaMPairing: d.pairing });
+    }
+    if (available) {
+      const pairings = distinct(rows.map((r) => r.deltaMPairing));
+      dmNote =
+        pairings.length === 1 && pairings[0] === 'seed-matched'
+          ? 'Δm% per seed against the same seed’s single-task runs'
+          : 'Δm% per seed against the same seed’s single-task runs where that seed has them, else against the mean baseline';
+    }
+    return {
+      condition: cond,
+      rows,
+      singleTask: stlRows.sort((a, b) => compareRows(a, b)),
+      deltaM: { averaging, baseline: baseMean, baselineLabel: stlLabels.length ? `single-task baseline (${stlLabels.sort().join(', ')})` : 'none', available, note: dmNote },
+    };
+  });
+
+  const recorded = new Set(allEvals.filter((e) => runIds.has(e.runId)).map((e) => `${e.task}/${e.metric}`));
+  const dedicated = noiseTableColumns(first.task);
+  const rColumns: MetricColumn[] =
+    dedicated && dedicated.some((c) => recorded.has(`${c.task}/${c.name}`)) ? dedicated.map((c) => ({ ...c, inferred: false })) : columns;
+  if (rColumns !== columns) {
+    const shown = new Set(rColumns.map((c) => `${c.task}/${c.name}`));
+    const i = notes.findIndex((n) => n.startsWith('Recorded but not declared'));
+    if (i >= 0) {
+      const rest = [...recorded].filter((k) => !shown.has(k) && !columns.some((c) => `${c.task}/${c.name}` === k)).map((k) => k.replace('/', '.'));
+      notes[i] = rest.length ? `Recorded but not declared by task ${first.task} (not shown): ${rest.join(', ')}.` : '';
+    }
+  }
+  const robustness = robustnessEntries(byLabel, conditions, values, rColumns, robustnessAveraging);
+
+  const started = distinct(runs.map((r) => r.startedAt)).sort();
+  const ended = distinct(runs.map((r) => r.endedAt)).sort();
+  return {
+    key: `${first.task}/${first.preset}|${first.trainNoise}|${first.selection}|${first.epochs}`,
+    id,
+    task: first.task,
+    taskDisplayName: task?.displayName ?? first.task,
+    taskNames,
+    preset: first.preset,
+    trainNoise: first.trainNoise,
+    selection: first.selection,
+    epochs: first.epochs,
+    columns,
+    conditions: conditionResults,
+    robustness,
+    robustnessColumns: rColumns,
+    robustnessAveraging,
+    statusCounts,
+    incomplete,
+    provenance: {
+      gitCommits: distinct(runs.map((r) => r.gitCommit)),
+      packageVersions: distinct(runs.map((r) => r.packageVersion)),
+      nodeVersions: distinct(runs.map((r) => r.nodeVersion)),
+      backends: distinct(runs.map((r) => r.backend)),
+      datasetFingerprints: distinct(runs.map((r) => r.datasetFingerprint)),
+      datasets: distinct(runs.map((r) => r.dataset)),
+      experiments: distinct(runs.map((r) => r.experiment)),
+      seeds: distinct(runs.map((r) => r.seed)).sort((a, b) => a - b),
+      firstStarted: started[0] ?? null,
+      lastEnded: ended[ended.length - 1] ?? null,
+    },
+    notes: notes.filter((n) => n !== ''),
+    runIds: [...byLabel.values()].flatMap((m) => [...m.values()].map((r) => r.id)).sort((a, b) => a - b),
+  };
+}
+
+/**
+ * Each method (single-task runs left out: they train one head) across conditions, Δm% of every
+ * condition against the same run's clean result over the columns present in both.
+ */
+function robustnessEntries(
+  byLabel: Map<string, Map<number, RunRecord>>,
+  conditions: readonly string[],
+  values: Map<number, Map<string, ValueMap>>,
+  rColumns: readonly MetricColumn[],
+  robustnessAveraging: DeltaMAveraging,
+): RobustnessEntry[] {
+  const rDecls: MetricDecl[] | null = rColumns.every((c) => c.higherIsBetter !== null) ? rColumns.map((c) => ({ task: c.task, name: c.name, higherIsBetter: c.higherIsBetter as boolean })) : null;
+  const robustness: RobustnessEntry[] = [];
+  if (conditions.length < 2 || !conditions.includes('clean')) return robustness;
+  for (const [label, bySeed] of byLabel) {
+    const anyRun = bySeed.values().next().value as RunRecord;
+    const kind = rowKind(anyRun);
+    // Single-task runs train one head: their metrics under noise are not a method's.
+    if (kind === 'single-task') continue;
+    const entry: RobustnessEntry['conditions'][number][] = [];
+    for (const cond of conditions) {
+      const perSeed = new Map<number, (number | undefined)[]>();
+      const dms: number[] = [];
+      const dmSeeds: number[] = [];
+      for (const [seed, r] of bySeed) {
+        const v = values.get(r.id)?.get(cond);
+        if (!v) continue;
+        const vec = rColumns.map((c) => v.get(`${c.task}/${c.name}`));
+        perSeed.set(seed, vec);
+        const clean = values.get(r.id)?.get('clean');
+        if (!clean || !rDecls) continue;
+        // Only the metrics present in both.
+        const cleanVec = rColumns.map((c) => clean.get(`${c.task}/${c.name}`));
+        const kept = rColumns.map((_, i) => i).filter((i) => vec[i] !== undefined && cleanVec[i] !== undefined && cleanVec[i] !== 0);
+        if (kept.length === 0) continue;
+        dms.push(deltaM(kept.map((i) => rDecls[i]!), kept.map((i) => cleanVec[i] as number), kept.map((i) => vec[i] as number), robustnessAveraging));
+        dmSeeds.push(seed);
+      }
+      if (perSeed.size === 0) continue;
+      entry.push({ condition: cond, metrics: summarizeColumns(rColumns.length, perSeed), deltaM: dms.length ? summarize(dms, dmSeeds) : null });
+    }
+    if (entry.length > 1) robustness.push({ label, kind, method: anyRun.method, params: anyRun.params, conditions: entry });
+  }
+  robustness.sort((a, b) => compareRows(a, b));
+  return robustness;
+}
+
+function summarizeColumns(n: number, perSeed: Map<number, (number | undefined)[]>): (Summary | null)[] {
+  const seeds = [...perSeed.keys()].sort((a, b) => a - b);
+  return Array.from({ length: n }, (_, i) => {
+    const vals: number[] = [];
+    const ss: number[] = [];
+    for (const s of seeds) {
+      const v = perSeed.get(s)![i];
+      if (v !== undefined) {
+        vals.push(v);
+        ss.push(s);
+      }
+    }
+    return vals.length ? summarize(vals, ss) : null;
+  });
+}
+
+/** The rows of one condition of a benchmark (undefined if the condition was not evaluated). */
+export function conditionOf(b: Benchmark, condition: string): ConditionResults | undefined {
+  return b.conditions.find((c) => c.condition === condition);
+}

@@ -1,0 +1,283 @@
+/**
+ * One table model in the paper's layout, rendered by every output format (reports/formats/):
+ * one row per optimizer, the single-task baseline first, loss balancing then gradient balancing
+ * methods, metric columns grouped by task with direction arrows, Δm% last; best and second best of
+ * each column marked among the measured methods; mean ± sample std where several seeds. The Δm%
+ * specification (directions, baseline, averaging, pairing) travels with the table as `spec`.
+ */
+import type { DeltaMAveraging } from '../src/metrics/deltam.js';
+import { publishedTablesFor, type PublishedTable } from './paper.js';
+import type { Benchmark, ConditionResults, MetricColumn, RowKind, Summary } from './results.js';
+
+export type Mark = 'best' | 'second' | null;
+
+export interface TableCell {
+  /** Raw values in the metric's own unit (the CSV writes these). */
+  readonly mean: number | null;
+  readonly std: number | null;
+  readonly n: number;
+  readonly ci95: readonly [number, number] | null;
+  /** Display text (mean ± std, scaled for display, fixed decimals per column). */
+  readonly text: string;
+  readonly mark: Mark;
+}
+
+export interface TableColumn {
+  /** `task.metric`, or `deltaM`. */
+  readonly id: string;
+  readonly task: string;
+  readonly name: string;
+  /** Heading without the arrow, e.g. `RMSE (mV)`. */
+  readonly header: string;
+  readonly arrow: '↑' | '↓' | '';
+  readonly higherIsBetter: boolean | null;
+  /** Display multiplier (100 for a `fraction` unit shown in %). */
+  readonly displayScale: number;
+}
+
+export type TableRowKind = RowKind | 'published' | 'condition';
+
+export interface TableRow {
+  readonly label: string;
+  readonly kind: TableRowKind;
+  readonly published: boolean;
+  /** Number of seeds (0 for published rows). */
+  readonly seeds: number;
+  readonly cells: readonly TableCell[];
+}
+
+export interface TableSection {
+  readonly title: string | null;
+  readonly rows: readonly TableRow[];
+}
+
+export interface Table {
+  readonly title: string;
+  /** Group headings over the metric columns (the tasks), then Δm% alone. */
+  readonly groups: readonly { readonly title: string; readonly span: number }[];
+  readonly columns: readonly TableColumn[];
+  readonly sections: readonly TableSection[];
+  /** The Δm% specification and marking rule, printed with every table. */
+  readonly spec: readonly string[];
+  readonly notes: readonly string[];
+}
+
+const SECTION_TITLES: Record<RowKind, string | null> = {
+  baseline: null,
+  'single-task': 'Single-task runs',
+  'loss-weighting': 'Loss balancing methods',
+  'gradient-aggregation': 'Gradient balancing methods',
+  other: 'Other methods',
+};
+
+export function columnHeader(c: Pick<MetricColumn, 'label' | 'unit'>): string {
+  if (!c.unit || c.label.includes('(')) return c.label;
+  return `${c.label} (${c.unit === 'fraction' ? '%' : c.unit})`;
+}
+
+function displayScale(c: Pick<MetricColumn, 'unit'>): number {
+  return c.unit === 'fraction' ? 100 : 1;
+}
+
+function metricColumns(columns: readonly MetricColumn[]): TableColumn[] {
+  return columns.map((c) => ({
+    id: `${c.task}.${c.name}`,
+    task: c.task,
+    name: c.name,
+    header: columnHeader(c),
+    arrow: c.higherIsBetter === null ? '' : c.higherIsBetter ? '↑' : '↓',
+    higherIsBetter: c.higherIsBetter,
+    displayScale: displayScale(c),
+  }));
+}
+
+function deltaColumn(header = 'Δm%'): TableColumn {
+  return { id: 'deltaM', task: '', name: 'deltaM', header, arrow: '↑', higherIsBetter: true, displayScale: 1 };
+}
+
+/** Decimals for a column from the magnitude of its (display-scaled) values: about 3 significant digits. */
+export function columnDecimals(values: readonly number[]): number {
+  const finite = values.filter((v) => Number.isFinite(v)).map(Math.abs);
+  if (finite.length === 0) return 2;
+  const max = Math.max(...finite);
+  if (max === 0) return 2;
+  if (max >= 100) return 1;
+  if (max >= 10) return 2;
+  if (max >= 1) return 3;
+  return Math.min(6, 2 - Math.floor(Math.log10(max)));
+}
+
+export function formatFixed(v: number, decimals: number): string {
+  const s = v.toFixed(decimals);
+  return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
+}
+
+interface RawCell {
+  mean: number | null;
+  std: number | null;
+  n: number;
+  ci95: readonly [number, number] | null;
+  text?: string;
+}
+
+function fromSummary(s: Summary | null): RawCell {
+  if (!s) return { mean: null, std: null, n: 0, ci95: null };
+  return { mean: s.mean, std: s.std, n: s.n, ci95: s.ci95 ? [s.ci95.lower, s.ci95.upper] : null };
+}
+
+interface RawRow {
+  label: string;
+  kind: TableRowKind;
+  published: boolean;
+  seeds: number;
+  cells: RawCell[];
+  section: string | null;
+}
+
+/**
+ * Turn raw rows into a table: fixed decimals per column, mean ± std text, marks (best, second)
+ * per column among the rows `markable` accepts.
+ */
+function finish(title: string, groups: Table['groups'], columns: TableColumn[], rows: RawRow[], spec: string[], notes: string[], markable: (r: RawRow) => boolean): Table {
+  const decimals = columns.map((c, j) => (c.id === 'deltaM' ? 2 : columnDecimals(rows.map((r) => (r.cells[j]?.mean ?? NaN) * c.displayScale))));
+  const marks: Mark[][] = rows.map((r) => r.cells.map(() => null));
+  columns.forEach((c, j) => {
+    if (c.higherIsBetter === null) return;
+    const cands = rows.map((r, i) => ({ i, v: r.cells[j]?.mean ?? null })).filter((x): x is { i: number; v: number } => markable(rows[x.i]!) && x.v !== null && Number.isFinite(x.v));
+    if (cands.length < 2) return;
+    const distinctVals = [...new Set(cands.map((x) => x.v))].sort((a, b) => (c.higherIsBetter ? b - a : a - b));
+    for (const x of cands) {
+      if (x.v === distinctVals[0]) marks[x.i]![j] = 'best';
+      else if (cands.length >= 3 && x.v === distinctVals[1]) marks[x.i]![j] = 'second';
+    }
+  });
+  const sections: { title: string | null; rows: TableRow[] }[] = [];
+  rows.forEach((r, i) => {
+    const cells = r.cells.map((cell, j): TableCell => {
+      const col = columns[j]!;
+      const d = decimals[j]!;
+      let text = cell.text ?? '—';
+      if (cell.text === undefined && cell.mean !== null) {
+        text = formatFixed(cell.mean * col.displayScale, d);
+        if (cell.std !== null && cell.n >= 2) text += ` ± ${formatFixed(cell.std * col.displayScale, d)}`;
+      }
+      return { mean: cell.mean, std: cell.std, n: cell.n, ci95: cell.ci95, text, mark: marks[i]![j] ?? null };
+    });
+    const row: TableRow = { label: r.label, kind: r.kind, published: r.published, seeds: r.seeds, cells };
+    const last = sections[sections.length - 1];
+    if (last && last.title === r.section) last.rows.push(row);
+    else sections.push({ title: r.section, rows: [row] });
+  });
+  return { title, groups, columns, sections, spec, notes };
+}
+
+function taskGroups(columns: readonly TableColumn[]): { title: string; span: number }[] {
+  const groups: { title: string; span: number }[] = [];
+  for (const c of columns) {
+    const title = c.id === 'deltaM' ? '' : c.task;
+    const last = groups[groups.length - 1];
+    if (last && last.title === title && c.id !== 'deltaM') last.span++;
+    else groups.push({ title, span: 1 });
+  }
+  return groups;
+}
+
+function formulaLine(averaging: DeltaMAveraging): string {
+  const f = averaging === 'per-task' ? 'Δm% = 100 · (1/T) Σ_t (1/M_t) Σ_m r_{t,m} (averaged per task, then over the T tasks)' : 'Δm% = 100 · (1/K) Σ_{t,m} r_{t,m} (one flat mean over the K metrics)';
+  return `${f}, with r = (N − B)/B for ↑ metrics and (B − N)/B for ↓ metrics (N: the row, B: the baseline).`;
+}
+
+export function formatVector(values: readonly (number | null)[]): string {
+  return `[${values.map((v) => (v === null ? '—' : Number(v.toPrecision(6)).toString())).join(', ')}]`;
+}
+
+export interface ComparisonTableOptions {
+  /** Show the published rows of the matching paper table (default true). */
+  readonly published?: boolean;
+}
+
+/** The optimizer comparison of one benchmark in one condition (Table II / III layout). */
+export function comparisonTable(b: Benchmark, cond: ConditionResults, opts: ComparisonTableOptions = {}): Table {
+  const columns = [...metricColumns(b.columns), deltaColumn()];
+  const rows: RawRow[] = cond.rows.map((r) => ({
+    label: r.label,
+    kind: r.kind,
+    published: false,
+    seeds: r.seeds.length,
+    cells: [...r.metrics.map(fromSummary), fromSummary(r.deltaM)],
+    section: SECTION_TITLES[r.kind],
+  }));
+  const notes = [...b.notes];
+  const published = opts.published === false || cond.condition !== 'clean' ? [] : publishedTablesFor(b.task, 'methods');
+  for (const p of published) rows.push(...publishedRows(p, b.columns, null));
+  const dm = cond.deltaM;
+  const spec = [
+    formulaLine(dm.averaging),
+    `Directions: ${b.columns.map((c) => `${c.task}.${c.name} ${c.higherIsBetter === null ? '(unknown)' : c.higherIsBetter ? '↑' : '↓'}`).join(', ')}${b.columns.some((c) => c.inferred) ? ' (inferred from the metric names)' : ''}.`,
+    `Baseline B: ${dm.baselineLabel}${dm.available ? ` = ${formatVector(dm.baseline)} (mean over seeds, in the metrics' own units)` : ''}.`,
+    `${dm.available ? `${dm.note} (a seed lacking any metric has none)` : `Δm%: ${dm.note}`}; cells are mean ± sample std over seeds, — where no seed has a value (95% Student-t intervals in the CSV and the HTML tooltips).`,
+    'Marks: bold = best, underlined = second best in each column among the measured methods (baseline and published rows not ranked).',
+  ];
+  if (published.length) spec.push(`Published rows: numbers as printed in ${published.map((p) => p.caption).join('; ')}, converted to the metrics' units; their Δm% is the published one (against the published baseline).`);
+  return finish(`${b.taskDisplayName} (${b.id}), condition ${cond.condition}`, taskGroups(columns), columns, rows, spec, notes, (r) => !r.published && r.kind !== 'baseline' && r.kind !== 'single-task');
+}
+
+/** Rows of a published table, columns matched to the benchmark's by task and metric name. */
+function publishedRows(p: PublishedTable, columns: readonly MetricColumn[], conditions: readonly string[] | null): RawRow[] {
+  const index = columns.map((c) => p.columns.findIndex((pc) => pc.task === c.task && pc.metric === c.name));
+  const section = `Published: ${p.caption}`;
+  return p.rows
+    .filter((r) => conditions === null || (r.condition !== undefined && conditions.includes(r.condition)))
+    .map((r) => ({
+      label: `${r.label} [published]`,
+      kind: 'published' as const,
+      published: true,
+      seeds: 0,
+      section: r.framework ? `${section}: ${r.framework}` : section,
+      cells: [
+        ...index.map((k, j): RawCell => {
+          const v = k >= 0 ? r.values[k] : null;
+          if (v === null || v === undefined) return { mean: null, std: null, n: 0, ci95: null, ...(r.failed && k >= 0 ? { text: 'failed' } : {}) };
+          const value = v * (p.columns[k]!.toMetricUnit ?? 1);
+          // Printed precision, not the column's: the paper's digits are the data.
+          const shown = Number((value * displayScale(columns[j]!)).toPrecision(10));
+          return { mean: value, std: null, n: 1, ci95: null, text: String(shown) };
+        }),
+        r.deltaM === null ? { mean: null, std: null, n: 0, ci95: null, ...(r.failed ? { text: 'failed' } : {}) } : { mean: r.deltaM, std: null, n: 1, ci95: null, text: formatFixed(r.deltaM, 2) },
+      ],
+    }));
+}
+
+/**
+ * The noise tables' layout: one block per method, one row per evaluation condition, Δm% of each
+ * condition against the same method's clean result (seed-matched).
+ */
+export function robustnessTable(b: Benchmark, opts: ComparisonTableOptions & { readonly labels?: readonly string[] } = {}): Table {
+  const columns = [...metricColumns(b.robustnessColumns), deltaColumn('Δm% vs clean')];
+  const rows: RawRow[] = [];
+  for (const e of b.robustness) {
+    if (opts.labels && !opts.labels.includes(e.label)) continue;
+    for (const c of e.conditions) {
+      rows.push({ label: c.condition === 'clean' ? 'clean (baseline)' : c.condition, kind: 'condition', published: false, seeds: Math.max(0, ...c.metrics.map((s) => s?.n ?? 0)), cells: [...c.metrics.map(fromSummary), fromSummary(c.deltaM)], section: e.label });
+    }
+  }
+  const conditions = [...new Set(b.robustness.flatMap((e) => e.conditions.map((c) => c.condition)))];
+  const published = opts.published === false ? [] : publishedTablesFor(b.task, 'conditions');
+  const usedPublished = published.filter(
+    (p) => p.rows.some((r) => r.condition !== 'clean' && r.condition !== undefined && conditions.includes(r.condition)) && p.columns.some((pc) => b.robustnessColumns.some((c) => c.task === pc.task && c.name === pc.metric)),
+  );
+  for (const p of usedPublished) rows.push(...publishedRows(p, b.robustnessColumns, conditions));
+  const spec = [
+    formulaLine(b.robustnessAveraging),
+    `Directions: ${b.robustnessColumns.map((c) => `${c.task}.${c.name} ${c.higherIsBetter === null ? '(unknown)' : c.higherIsBetter ? '↑' : '↓'}`).join(', ')}.`,
+    'Baseline B: the same method’s clean result, seed by seed (as the paper’s noise tables: each framework against its own baseline); only metrics present in both enter. Single-task runs are not listed.',
+    'Cells are mean ± sample std over seeds. No marks (rows of different methods are not ranked here).',
+  ];
+  if (usedPublished.length) spec.push(`Published rows: ${usedPublished.map((p) => p.caption).join('; ')}, as printed (converted to the metrics' units), for the conditions measured here.`);
+  return finish(`${b.taskDisplayName} (${b.id}): metrics under noise`, taskGroups(columns), columns, rows, spec, [...b.notes], () => false);
+}
+
+/** Row labels (for tests and text output). */
+export function tableLabels(t: Table): string[] {
+  return t.sections.flatMap((s) => s.rows.map((r) => r.label));
+}
