@@ -30,7 +30,7 @@ const radar = (preset: string, extra: Raw = {}): Raw => ({ task: 'radar-ecg', pr
 
 const PRESETS: Record<string, { readonly description: string; readonly build: () => Raw | Raw[] }> = {
   table2: { description: 'Table II at paper scale: radar-ECG, full model (23.25 M shared parameters), 12 optimizers + EGA T sweep + single-task baselines, 200 epochs (GPU)', build: () => radar('paper', { name: 'table2' }) },
-  'table2-small': { description: 'Table II on the scaled-down radar-ECG model (laptop CPU, hours)', build: () => radar('small', { name: 'table2-small' }) },
+  'table2-small': { description: 'Table II on the scaled-down radar-ECG model (CPU: about a day on 2 cores with --jobs 2)', build: () => radar('small', { name: 'table2-small' }) },
   'table2-ci': { description: 'Table II on the CI-size radar-ECG model (minutes)', build: () => radar('ci', { name: 'table2-ci' }) },
   table3: { description: 'Table III at paper scale: NYUv2, ResNet-50 dilated + DeepLab heads, 12 optimizers + single-task baselines (GPU)', build: () => ({ name: 'table3', task: 'nyuv2', preset: 'paper', optimizers: paperOptimizers(), singleTask: true, seeds: [0] }) },
   'table3-small': { description: 'Table III on the scaled-down NYUv2 model and fixture or downscaled data', build: () => ({ name: 'table3-small', task: 'nyuv2', preset: 'small', optimizers: paperOptimizers(), singleTask: true, seeds: [0] }) },

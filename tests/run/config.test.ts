@@ -9,7 +9,7 @@ const base = { task: 'regression', preset: 'ci', optimizers: ['EW'] };
 t.test('bad configs are rejected before anything runs, naming the key', async (t) => {
   const cases: [object, RegExp][] = [
     [{ ...base, optimiser: ['EW'] }, /^optimiser: got \["EW"\], expected no such key/],
-    [{ ...base, task: 'mnist' }, /^task: got "mnist", expected one of regression/],
+    [{ ...base, task: 'mnist' }, /^task: got "mnist", expected one of radar-ecg, nyuv2, regression/],
     [{ ...base, preset: 'huge' }, /^preset: got "huge", expected one of ci, small/],
     [{ ...base, optimizers: ['Nope'] }, /^optimizers\[0\]: got "Nope", expected one of/],
     [{ ...base, optimizers: [{ method: 'CAGrad', params: { c: -1 } }] }, /^optimizers\[0\]\.params\.c: got -1, expected a value >= 0/],
