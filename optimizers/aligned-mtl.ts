@@ -14,7 +14,7 @@
  * Non-finite gradients raise a NumericalError naming the method instead of propagating NaN.
  */
 import { NumericalError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, linearResult, resolveParams, StatelessMethod } from './common.js';
+import { aggregationCaps, canonicalLabel, checkStep, checkTasks, linearResult, resolveParams, StatelessMethod } from './common.js';
 import { FLOAT32_EPS, gram, type Matrix, symEig } from './linalg.js';
 import type { AggregationResult, GradientAggregationMethod, MethodDefinition, StepInput, TaskGradients } from './types.js';
 
@@ -32,17 +32,7 @@ export const alignedMtlDefinition: MethodDefinition<AlignedMTLParams> = {
   params: {
     rankEps: { type: 'number', gt: 0, max: 1e-3, description: 'epsilon of the rank cut-off tol = λ_max·n·eps', short: 'eps', label: 'non-default' },
   },
-  capabilities: {
-    stateful: false,
-    stochastic: false,
-    needsTaskGradients: true,
-    paramMode: true,
-    repMode: true,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: aggregationCaps({ repMode: true }),
   referenceNames: ['Aligned_MTL', 'Aligned_MTL_radarODE', 'Aligned_MTL_rep'],
   create: (nTasks, params) => createAlignedMTL(nTasks, params),
 };

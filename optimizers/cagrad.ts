@@ -27,7 +27,7 @@
  * unsupported (LibMTL raises ValueError).
  */
 import { NumericalError, UnsupportedError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, combine, resolveParams, StatelessMethod } from './common.js';
+import { aggregationCaps, canonicalLabel, checkStep, checkTasks, combine, resolveParams, StatelessMethod } from './common.js';
 import { gram, norm } from './linalg.js';
 import { minimizeLinearPlusNorm, type SimplexSolution } from './solvers/simplex.js';
 import type { AggregationResult, GradientAggregationMethod, MethodDefinition, StepInput, TaskGradients } from './types.js';
@@ -49,17 +49,7 @@ export const cagradDefinition: MethodDefinition<CAGradParams> = {
     c: { type: 'number', min: 0, description: 'radius of the ball around the mean gradient, relative to its norm', reference: 'calpha' },
     rescale: { type: 'enum', values: [0, 1, 2], description: 'final division: 0 none, 1 by 1+c², 2 by 1+c', reference: 'rescale' },
   },
-  capabilities: {
-    stateful: false,
-    stochastic: false,
-    needsTaskGradients: true,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: aggregationCaps(),
   referenceNames: ['CAGrad'],
   create: (nTasks, params) => createCAGrad(nTasks, params),
 };

@@ -1,7 +1,8 @@
 /** Shared helpers for the method files: parameter validation, canonical labels, combinations. */
-import { ConfigError, ShapeError } from '../src/errors.js';
+import { ConfigError, ShapeError, UnsupportedError } from '../src/errors.js';
 import type {
   AggregationResult,
+  Capabilities,
   JsonObject,
   JsonValue,
   MethodDefinition,
@@ -60,6 +61,36 @@ export function canonicalLabel<P extends ParamValues>(def: Pick<MethodDefinition
   return parts.length ? `${def.displayName}(${parts.join(', ')})` : def.displayName;
 }
 
+/** Every capability off; the two builders below switch on what each kind of method has. */
+const NO_CAPABILITIES: Capabilities = {
+  stateful: false,
+  stochastic: false,
+  needsTaskGradients: false,
+  paramMode: false,
+  repMode: false,
+  requiresRep: false,
+  learnable: false,
+  usesLossHistory: false,
+  needsPostStepLosses: false,
+};
+
+/**
+ * Capabilities of a loss-weighting method: by default stateless, deterministic, param mode, one
+ * backward pass of the scalar objective; `overrides` states what differs (e.g. `{ stateful: true }`).
+ */
+export function lossWeightingCaps(overrides: Partial<Capabilities> = {}): Capabilities {
+  return { ...NO_CAPABILITIES, paramMode: true, ...overrides };
+}
+
+/**
+ * Capabilities of a gradient-aggregation method: by default stateless, deterministic, per-task
+ * gradients of the shared parameters (param mode only); `overrides` states what differs
+ * (e.g. `{ repMode: true }`).
+ */
+export function aggregationCaps(overrides: Partial<Capabilities> = {}): Capabilities {
+  return { ...NO_CAPABILITIES, needsTaskGradients: true, paramMode: true, ...overrides };
+}
+
 export function checkTasks(id: string, nTasks: number): void {
   if (!Number.isInteger(nTasks) || nTasks < 1) throw new ConfigError(`${id}.nTasks`, nTasks, 'an integer >= 1');
 }
@@ -81,6 +112,11 @@ export function checkStep(id: string, nTasks: number, input: StepInput, grads?: 
       if (r.length !== rep.value.length) throw new ShapeError(`${id}: rep gradient of task ${i}`, [rep.value.length], [r.length]);
     }
   }
+}
+
+/** For methods that LibMTL runs on shared-parameter gradients only: an UnsupportedError in rep mode. */
+export function requireParamMode(displayName: string, grads: TaskGradients): void {
+  if (grads.mode !== 'param') throw new UnsupportedError(`${displayName} works on shared-parameter gradients only (LibMTL raises in rep mode)`);
 }
 
 /** Σ_i α_i rows_i. */
@@ -129,6 +165,13 @@ export function fromJson(field: string, v: JsonValue | undefined, length?: numbe
 export function numField(state: JsonObject, field: string): number {
   const v = state[field];
   if (typeof v !== 'number') throw new ConfigError(`state.${field}`, v, 'a number');
+  return v;
+}
+
+/** A counter in a method's state (e.g. `step`): a ConfigError naming `${id} state.${field}` unless an integer >= 0. */
+export function countField(id: string, state: JsonObject, field: string): number {
+  const v = numField(state, field);
+  if (!Number.isInteger(v) || v < 0) throw new ConfigError(`${id} state.${field}`, v, 'an integer >= 0');
   return v;
 }
 

@@ -15,8 +15,8 @@
  * Deviations: none (float64); non-finite inputs raise a NumericalError. The update is not a
  * combination of the current gradients, so `coefficients` is null.
  */
-import { ConfigError, NumericalError, ShapeError, UnsupportedError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, numField, ones, resolveParams } from './common.js';
+import { ConfigError, NumericalError, ShapeError } from '../src/errors.js';
+import { aggregationCaps, canonicalLabel, checkStep, checkTasks, countField, ones, requireParamMode, resolveParams } from './common.js';
 import type { AggregationResult, GradientAggregationMethod, JsonObject, JsonValue, MethodDefinition, StepInput, TaskGradients } from './types.js';
 
 export type DBMTLParams = {
@@ -34,17 +34,7 @@ export const dbMtlDefinition: MethodDefinition<DBMTLParams> = {
     beta: { type: 'number', min: 0, max: 1, description: 'EMA weight of the past gradient buffer', short: 'beta', reference: 'DB_beta' },
     betaSigma: { type: 'number', min: 0, max: 10, description: 'decay exponent: beta_k = beta / k^sigma', short: 'sigma', reference: 'DB_beta_sigma' },
   },
-  capabilities: {
-    stateful: true,
-    stochastic: false,
-    needsTaskGradients: true,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: aggregationCaps({ stateful: true }),
   referenceNames: ['DB_MTL'],
   create: (nTasks, params) => createDBMTL(nTasks, params),
 };
@@ -66,7 +56,7 @@ export function createDBMTL(nTasks: number, params?: Partial<DBMTLParams>): DBMT
     label,
     nTasks,
     aggregate(input: StepInput, grads: TaskGradients): AggregationResult {
-      if (grads.mode !== 'param') throw new UnsupportedError('DB-MTL works on shared-parameter gradients only (LibMTL raises in rep mode)');
+      requireParamMode('DB-MTL', grads);
       checkStep('db-mtl', nTasks, input, grads);
       const m = grads.G[0]?.length ?? 0;
       if (buffer && (buffer[0]?.length ?? 0) !== m) throw new ShapeError('db-mtl: gradient buffer', [nTasks, buffer[0]?.length ?? 0], [nTasks, m]);
@@ -98,8 +88,7 @@ export function createDBMTL(nTasks: number, params?: Partial<DBMTLParams>): DBMT
       return { step, gradBuffer: bufferJson() };
     },
     setState(state: JsonObject): void {
-      const s = numField(state, 'step');
-      if (!Number.isInteger(s) || s < 0) throw new ConfigError('db-mtl state.step', s, 'an integer >= 0');
+      const s = countField('db-mtl', state, 'step');
       const b = state['gradBuffer'];
       if (b === null || b === undefined) {
         buffer = null;

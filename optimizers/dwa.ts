@@ -15,7 +15,7 @@
  * gives that task (or those tasks, equally) all of the weight n, instead of NaN weights.
  */
 import { NumericalError, ShapeError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, ones, resolveParams, StatelessMethod } from './common.js';
+import { canonicalLabel, checkStep, checkTasks, lossWeightingCaps, ones, resolveParams, StatelessMethod } from './common.js';
 import { softmaxExtended } from './linalg.js';
 import type { LossWeightingMethod, LossWeightingResult, MethodDefinition, StepInput } from './types.js';
 
@@ -33,17 +33,7 @@ export const dwaDefinition: MethodDefinition<DWAParams> = {
   params: {
     T: { type: 'number', gt: 0, max: 1e6, description: 'softmax temperature of the loss-ratio weights', short: 'T', reference: 'T' },
   },
-  capabilities: {
-    stateful: false,
-    stochastic: false,
-    needsTaskGradients: false,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: true,
-    needsPostStepLosses: false,
-  },
+  capabilities: lossWeightingCaps({ usesLossHistory: true }),
   referenceNames: ['DWA'],
   create: (nTasks, params) => createDWA(nTasks, params),
 };

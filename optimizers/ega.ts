@@ -39,7 +39,7 @@
  */
 import { ConfigError, NumericalError, ShapeError } from '../src/errors.js';
 import { alignedCoefficients } from './aligned-mtl.js';
-import { canonicalLabel, checkStep, checkTasks, fromJson, linearResult, ones, resolveParams, toJson } from './common.js';
+import { aggregationCaps, canonicalLabel, checkStep, checkTasks, fromJson, linearResult, ones, resolveParams, toJson } from './common.js';
 import { FLOAT32_EPS, softmax } from './linalg.js';
 import type {
   AggregationResult,
@@ -88,17 +88,7 @@ export const egaDefinition: MethodDefinition<EGAParams> = {
     },
     rankEps: { type: 'number', gt: 0, max: 1e-3, description: 'epsilon of the rank cut-off tol = λ_max·n·eps', short: 'eps', label: 'non-default' },
   },
-  capabilities: {
-    stateful: true,
-    stochastic: false,
-    needsTaskGradients: true,
-    paramMode: true,
-    repMode: true,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: true,
-    needsPostStepLosses: false,
-  },
+  capabilities: aggregationCaps({ stateful: true, repMode: true, usesLossHistory: true }),
   referenceNames: ['EGA', 'EGA_rep'],
   create: (nTasks, params) => createEGA(nTasks, params),
 };

@@ -7,7 +7,7 @@
  * Hyperparameters: none.
  * Deviations: none.
  */
-import { canonicalLabel, checkStep, checkTasks, ones, resolveParams, StatelessMethod } from './common.js';
+import { canonicalLabel, checkStep, checkTasks, lossWeightingCaps, ones, resolveParams, StatelessMethod } from './common.js';
 import type { LossWeightingMethod, LossWeightingResult, MethodDefinition, StepInput } from './types.js';
 
 export type EWParams = Record<string, never>;
@@ -19,17 +19,7 @@ export const ewDefinition: MethodDefinition<EWParams> = {
   paper: { title: 'Equal weighting of the task losses (multi-task baseline)', venue: 'LibMTL', year: 2023 },
   defaults: {},
   params: {},
-  capabilities: {
-    stateful: false,
-    stochastic: false,
-    needsTaskGradients: false,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: lossWeightingCaps(),
   referenceNames: ['EW'],
   create: (nTasks, params) => createEW(nTasks, params),
 };

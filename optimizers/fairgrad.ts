@@ -24,10 +24,11 @@
  *   diagnostics.residual). No solution (a nonnegative combination of gradients vanishes exactly),
  *   a residual above 1e-2, or non-finite gradients raise a NumericalError.
  */
-import { NumericalError, UnsupportedError } from '../src/errors.js';
-import { canonicalLabel, combine, checkStep, checkTasks, linearResult, resolveParams, StatelessMethod } from './common.js';
+import { aggregationCaps, canonicalLabel, checkStep, checkTasks, combine, linearResult, requireParamMode, resolveParams, StatelessMethod } from './common.js';
 import { gram, type Matrix } from './linalg.js';
 import { solveFairGrad } from './solvers/fairgrad.js';
+import { type LiveTaskSolution, solveOnLiveTasks } from './solvers/live-tasks.js';
+import type { BarrierResult } from './solvers/newton.js';
 import type { AggregationResult, GradientAggregationMethod, MethodDefinition, StepInput, TaskGradients } from './types.js';
 
 export type FairGradParams = {
@@ -43,49 +44,23 @@ export const fairgradDefinition: MethodDefinition<FairGradParams> = {
   params: {
     alpha: { type: 'number', gt: 0, max: 100, description: 'fairness exponent of A w = w^(-1/alpha)', short: 'alpha', reference: 'FairGrad_alpha' },
   },
-  capabilities: {
-    stateful: false,
-    stochastic: false,
-    needsTaskGradients: true,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: aggregationCaps(),
   referenceNames: ['FairGrad'],
   create: (nTasks, params) => createFairGrad(nTasks, params),
 };
 
-export interface FairGradWeights {
-  readonly w: Float64Array;
-  readonly iterations: number;
-  readonly residual: number;
-  readonly status: 'converged' | 'rounding-floor' | 'all-zero';
-  readonly degenerate: readonly number[];
-}
+/** FairGrad's weights w of all tasks, with how the solve went. */
+export type FairGradWeights = Omit<LiveTaskSolution, 'x'> & { readonly w: Float64Array };
 
 /** FairGrad weights for A with zero-gradient tasks excluded (see the header). */
 export function fairGradWeights(A: Matrix, alpha: number): FairGradWeights {
   const n = A.length;
-  for (const row of A) for (const v of row) if (!Number.isFinite(v)) throw new NumericalError('FairGrad: task gradients give a non-finite Gram matrix');
-  let dmax = 0;
-  for (let i = 0; i < n; i++) dmax = Math.max(dmax, (A[i] as Float64Array)[i] as number);
-  const live: number[] = [];
-  const degenerate: number[] = [];
-  for (let i = 0; i < n; i++) (((A[i] as Float64Array)[i] as number) > 1e-24 * dmax ? live : degenerate).push(i);
-  if (live.length === 0) return { w: new Float64Array(n).fill(1 / n), iterations: 0, residual: 0, status: 'all-zero', degenerate };
-  const sub = live.map((i) => Float64Array.from(live, (j) => (A[i] as Float64Array)[j] as number));
-  const r = solveFairGrad(sub, alpha);
-  const w = new Float64Array(n);
-  let mean = 0;
-  live.forEach((i, a) => {
-    w[i] = r.w[a] as number;
-    mean += (r.w[a] as number) / live.length;
-  });
-  for (const i of degenerate) w[i] = mean;
-  return { w, iterations: r.iterations, residual: r.residual, status: r.status, degenerate };
+  const solveLive = (sub: Matrix): BarrierResult => {
+    const { w: x, ...rest } = solveFairGrad(sub, alpha);
+    return { x, ...rest };
+  };
+  const { x: w, ...rest } = solveOnLiveTasks('FairGrad', A, solveLive, new Float64Array(n).fill(1 / n));
+  return { w, ...rest };
 }
 
 export function createFairGrad(nTasks: number, params?: Partial<FairGradParams>): GradientAggregationMethod {
@@ -97,7 +72,7 @@ export function createFairGrad(nTasks: number, params?: Partial<FairGradParams>)
     readonly label = canonicalLabel(fairgradDefinition, p);
     readonly nTasks = nTasks;
     aggregate(input: StepInput, grads: TaskGradients): AggregationResult {
-      if (grads.mode !== 'param') throw new UnsupportedError('FairGrad works on shared-parameter gradients only (LibMTL raises in rep mode)');
+      requireParamMode('FairGrad', grads);
       checkStep(this.id, nTasks, input, grads);
       const { w, iterations, residual, status, degenerate } = fairGradWeights(gram(grads.G), p.alpha);
       return linearResult(grads, w, { headScale: Float64Array.from(w), diagnostics: { status, iterations, residual, degenerate: [...degenerate] } });

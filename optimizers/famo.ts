@@ -20,7 +20,7 @@
  * preceding weigh() raises a ConfigError.
  */
 import { ConfigError, NumericalError, ShapeError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, fromJson, numField, resolveParams, toJson } from './common.js';
+import { canonicalLabel, checkStep, checkTasks, fromJson, lossWeightingCaps, numField, resolveParams, toJson } from './common.js';
 import { softmax } from './linalg.js';
 import type { JsonObject, JsonValue, LossWeightingMethod, LossWeightingResult, MethodDefinition, StepInput } from './types.js';
 
@@ -39,17 +39,7 @@ export const famoDefinition: MethodDefinition<FAMOParams> = {
     wLr: { type: 'number', gt: 0, max: 10, description: 'Adam learning rate of the task logits', short: 'lr', reference: 'FAMO_w_lr' },
     wGamma: { type: 'number', min: 0, max: 1, description: 'Adam (L2) weight decay of the task logits', short: 'gamma', reference: 'FAMO_w_gamma' },
   },
-  capabilities: {
-    stateful: true,
-    stochastic: false,
-    needsTaskGradients: false,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: true,
-  },
+  capabilities: lossWeightingCaps({ stateful: true, needsPostStepLosses: true }),
   referenceNames: ['FAMO'],
   create: (nTasks, params) => createFAMO(nTasks, params),
 };

@@ -15,7 +15,7 @@
  * non-finite loss has no geometric mean and raises a NumericalError naming the method.
  */
 import { NumericalError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, resolveParams, StatelessMethod } from './common.js';
+import { canonicalLabel, checkStep, checkTasks, lossWeightingCaps, resolveParams, StatelessMethod } from './common.js';
 import type { LossWeightingMethod, LossWeightingResult, MethodDefinition, StepInput } from './types.js';
 
 export type GLSParams = Record<string, never>;
@@ -31,17 +31,7 @@ export const glsDefinition: MethodDefinition<GLSParams> = {
   },
   defaults: {},
   params: {},
-  capabilities: {
-    stateful: false,
-    stochastic: false,
-    needsTaskGradients: false,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: lossWeightingCaps(),
   referenceNames: ['GLS'],
   create: (nTasks, params) => createGLS(nTasks, params),
 };

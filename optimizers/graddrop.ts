@@ -21,7 +21,7 @@
  * UnsupportedError, as LibMTL raises ValueError.
  */
 import { ShapeError, UnsupportedError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, resolveParams, StatelessMethod } from './common.js';
+import { aggregationCaps, canonicalLabel, checkStep, checkTasks, resolveParams, StatelessMethod } from './common.js';
 import type { AggregationResult, GradientAggregationMethod, MethodDefinition, StepInput, TaskGradients } from './types.js';
 
 export type GradDropParams = {
@@ -42,17 +42,7 @@ export const gradDropDefinition: MethodDefinition<GradDropParams> = {
   params: {
     leak: { type: 'number', min: 0, max: 1, description: 'fraction of each task gradient passed unmasked', short: 'leak', reference: 'leak' },
   },
-  capabilities: {
-    stateful: false,
-    stochastic: true,
-    needsTaskGradients: true,
-    paramMode: false,
-    repMode: true,
-    requiresRep: true,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: aggregationCaps({ stochastic: true, paramMode: false, repMode: true, requiresRep: true }),
   referenceNames: ['GradDrop'],
   create: (nTasks, params) => createGradDrop(nTasks, params),
 };

@@ -23,7 +23,7 @@
  * UnsupportedError, as LibMTL raises ValueError.
  */
 import { ConfigError, ShapeError, UnsupportedError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, numField, ones, resolveParams } from './common.js';
+import { aggregationCaps, canonicalLabel, checkStep, checkTasks, numField, ones, resolveParams } from './common.js';
 import { dotRange } from './linalg.js';
 import type {
   AggregationResult,
@@ -67,17 +67,7 @@ export const gradVacDefinition: MethodDefinition<GradVacParams> = {
       reference: 'GradVac_group_type',
     },
   },
-  capabilities: {
-    stateful: true,
-    stochastic: true,
-    needsTaskGradients: true,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: aggregationCaps({ stateful: true, stochastic: true }),
   referenceNames: ['GradVac'],
   create: (nTasks, params) => createGradVac(nTasks, params),
 };

@@ -26,7 +26,7 @@
  *   ×1e5 inputs behave like ×1; non-finite gradients or e^{s} raise a NumericalError.
  */
 import { NumericalError, ShapeError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, combine, resolveParams } from './common.js';
+import { aggregationCaps, canonicalLabel, checkStep, checkTasks, combine, resolveParams } from './common.js';
 import { dot, FLOAT64_EPS, type Matrix, norm, solve } from './linalg.js';
 import type { AggregationResult, GradientAggregationMethod, JsonObject, MethodDefinition, StepInput, TaskGradients } from './types.js';
 
@@ -39,17 +39,7 @@ export const imtlDefinition: MethodDefinition<IMTLParams> = {
   paper: { title: 'Towards Impartial Multi-task Learning', venue: 'ICLR', year: 2021 },
   defaults: {},
   params: {},
-  capabilities: {
-    stateful: false,
-    stochastic: false,
-    needsTaskGradients: true,
-    paramMode: true,
-    repMode: true,
-    requiresRep: false,
-    learnable: true,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: aggregationCaps({ repMode: true, learnable: true }),
   referenceNames: ['IMTL', 'IMTL_rep'],
   create: (nTasks, params) => createIMTL(nTasks, params),
 };

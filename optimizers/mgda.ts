@@ -24,7 +24,7 @@
  * - Non-finite gradients raise a NumericalError instead of propagating NaN.
  */
 import { NumericalError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, linearResult, resolveParams, StatelessMethod } from './common.js';
+import { aggregationCaps, canonicalLabel, checkStep, checkTasks, linearResult, resolveParams, StatelessMethod } from './common.js';
 import { gram, type Matrix } from './linalg.js';
 import { minNormFrankWolfe, minNormKkt, minNormWolfe } from './solvers/min-norm.js';
 import type { AggregationResult, GradientAggregationMethod, MethodDefinition, StepInput, TaskGradients } from './types.js';
@@ -51,17 +51,7 @@ export const mgdaDefinition: MethodDefinition<MGDAParams> = {
       reference: 'mgda_gn',
     },
   },
-  capabilities: {
-    stateful: false,
-    stochastic: false,
-    needsTaskGradients: true,
-    paramMode: true,
-    repMode: true,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: aggregationCaps({ repMode: true }),
   referenceNames: ['MGDA', 'MGDA_rep'],
   create: (nTasks, params) => createMGDA(nTasks, params),
 };

@@ -21,7 +21,7 @@
  * instead of corrupting the state. Rep mode raises an UnsupportedError, as LibMTL raises ValueError.
  */
 import { ConfigError, NumericalError, ShapeError, UnsupportedError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, fromJson, numField, resolveParams, toJson } from './common.js';
+import { aggregationCaps, canonicalLabel, checkStep, checkTasks, fromJson, numField, resolveParams, toJson } from './common.js';
 import { dot, norm, softmax } from './linalg.js';
 import type {
   AggregationResult,
@@ -58,17 +58,7 @@ export const mocoDefinition: MethodDefinition<MoCoParams> = {
     gammaSigma: { type: 'number', min: 0, max: 10, description: 'decay exponent of the λ step', short: 'gamma_sigma', reference: 'MoCo_gamma_sigma' },
     rho: { type: 'number', min: 0, max: 1e6, description: 'ridge ρ on y yᵀ', short: 'rho', reference: 'MoCo_rho' },
   },
-  capabilities: {
-    stateful: true,
-    stochastic: false,
-    needsTaskGradients: true,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: aggregationCaps({ stateful: true }),
   referenceNames: ['MoCo'],
   create: (nTasks, params) => createMoCo(nTasks, params),
 };

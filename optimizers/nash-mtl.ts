@@ -30,10 +30,11 @@
  *   diagnostics.residual). No solution (a nonnegative combination of gradients vanishes exactly),
  *   a residual above 1e-2, or non-finite gradients raise a NumericalError.
  */
-import { ConfigError, NumericalError, UnsupportedError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, fromJson, linearResult, numField, resolveParams, toJson } from './common.js';
+import { aggregationCaps, canonicalLabel, checkStep, checkTasks, countField, fromJson, linearResult, requireParamMode, resolveParams, toJson } from './common.js';
 import { gram, type Matrix, norm } from './linalg.js';
+import { type LiveTaskSolution, solveOnLiveTasks } from './solvers/live-tasks.js';
 import { solveNashBargaining } from './solvers/nash.js';
+import type { BarrierResult } from './solvers/newton.js';
 import type { AggregationResult, GradientAggregationMethod, JsonObject, JsonValue, MethodDefinition, StepInput, TaskGradients } from './types.js';
 
 export type NashMTLParams = {
@@ -53,17 +54,7 @@ export const nashMtlDefinition: MethodDefinition<NashMTLParams> = {
     optimNiter: { type: 'integer', min: 1, max: 10_000, description: 'solver effort (LibMTL: max convex solves; here Newton cap = 10x)', short: 'niter', reference: 'optim_niter', label: 'non-default' },
     maxNorm: { type: 'number', min: 0, max: 1e12, description: 'shared-gradient clipping norm for the trainer (0 = off)', short: 'maxNorm', reference: 'max_norm' },
   },
-  capabilities: {
-    stateful: true,
-    stochastic: false,
-    needsTaskGradients: true,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: aggregationCaps({ stateful: true }),
   referenceNames: ['Nash_MTL'],
   create: (nTasks, params) => createNashMTL(nTasks, params),
 };
@@ -77,35 +68,17 @@ export function clipGradNorm(grad: Float64Array, maxNorm: number): { grad: Float
   return { grad: grad.map((v) => v * coef), norm: total, clipped: true };
 }
 
-export interface NashWeights {
-  readonly alpha: Float64Array;
-  readonly iterations: number;
-  readonly residual: number;
-  readonly status: 'converged' | 'rounding-floor' | 'all-zero';
-  /** Tasks whose gradient is (relatively) zero, excluded from the solve. */
-  readonly degenerate: readonly number[];
-}
+/** The bargaining weights α of all tasks, with how the solve went. */
+export type NashWeights = Omit<LiveTaskSolution, 'x'> & { readonly alpha: Float64Array };
 
 /** Bargaining weights for K with zero-gradient tasks excluded (see the header); fallback for all-zero. */
 export function nashWeights(K: Matrix, maxIter: number, fallback: Float64Array): NashWeights {
-  const n = K.length;
-  for (const row of K) for (const v of row) if (!Number.isFinite(v)) throw new NumericalError('Nash-MTL: task gradients give a non-finite Gram matrix');
-  let dmax = 0;
-  for (let i = 0; i < n; i++) dmax = Math.max(dmax, (K[i] as Float64Array)[i] as number);
-  const live: number[] = [];
-  const degenerate: number[] = [];
-  for (let i = 0; i < n; i++) (((K[i] as Float64Array)[i] as number) > 1e-24 * dmax ? live : degenerate).push(i);
-  if (live.length === 0) return { alpha: Float64Array.from(fallback), iterations: 0, residual: 0, status: 'all-zero', degenerate };
-  const sub = live.map((i) => Float64Array.from(live, (j) => (K[i] as Float64Array)[j] as number));
-  const r = solveNashBargaining(sub, { maxIter });
-  const alpha = new Float64Array(n);
-  let mean = 0;
-  live.forEach((i, a) => {
-    alpha[i] = r.alpha[a] as number;
-    mean += (r.alpha[a] as number) / live.length;
-  });
-  for (const i of degenerate) alpha[i] = mean;
-  return { alpha, iterations: r.iterations, residual: r.residual, status: r.status, degenerate };
+  const solveLive = (sub: Matrix): BarrierResult => {
+    const { alpha: x, ...rest } = solveNashBargaining(sub, { maxIter });
+    return { x, ...rest };
+  };
+  const { x: alpha, ...rest } = solveOnLiveTasks('Nash-MTL', K, solveLive, fallback);
+  return { alpha, ...rest };
 }
 
 export interface NashMTLMethod extends GradientAggregationMethod {
@@ -126,7 +99,7 @@ export function createNashMTL(nTasks: number, params?: Partial<NashMTLParams>): 
     nTasks,
     maxNorm: p.maxNorm,
     aggregate(input: StepInput, grads: TaskGradients): AggregationResult {
-      if (grads.mode !== 'param') throw new UnsupportedError('Nash-MTL works on shared-parameter gradients only (LibMTL raises in rep mode)');
+      requireParamMode('Nash-MTL', grads);
       checkStep('nash-mtl', nTasks, input, grads);
       const update = step % p.updateWeightsEvery === 0;
       let diag: Record<string, JsonValue> = { maxNorm: p.maxNorm, updated: update };
@@ -143,8 +116,7 @@ export function createNashMTL(nTasks: number, params?: Partial<NashMTLParams>): 
       return { step, prevAlpha: toJson(prevAlpha) };
     },
     setState(state: JsonObject): void {
-      const s = numField(state, 'step');
-      if (!Number.isInteger(s) || s < 0) throw new ConfigError('nash-mtl state.step', s, 'an integer >= 0');
+      const s = countField('nash-mtl', state, 'step');
       prevAlpha = fromJson('nash-mtl state.prevAlpha', state['prevAlpha'], nTasks);
       step = s;
     },

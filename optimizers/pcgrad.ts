@@ -12,8 +12,8 @@
  * projected on, as in LibMTL. The shuffle uses our generator, so orders differ from Python's
  * `random.shuffle` unless injected.
  */
-import { ShapeError, UnsupportedError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, linearResult, resolveParams, StatelessMethod } from './common.js';
+import { ShapeError } from '../src/errors.js';
+import { aggregationCaps, canonicalLabel, checkStep, checkTasks, linearResult, requireParamMode, resolveParams, StatelessMethod } from './common.js';
 import { dot } from './linalg.js';
 import type { AggregationResult, GradientAggregationMethod, MethodDefinition, StepInput, TaskGradients } from './types.js';
 
@@ -26,17 +26,7 @@ export const pcgradDefinition: MethodDefinition<PCGradParams> = {
   paper: { title: 'Gradient Surgery for Multi-Task Learning', venue: 'NeurIPS', year: 2020 },
   defaults: {},
   params: {},
-  capabilities: {
-    stateful: false,
-    stochastic: true,
-    needsTaskGradients: true,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: aggregationCaps({ stochastic: true }),
   referenceNames: ['PCGrad'],
   create: (nTasks, params) => createPCGrad(nTasks, params),
 };
@@ -70,7 +60,7 @@ export function createPCGrad(nTasks: number, params?: Partial<PCGradParams>): Gr
     readonly label = canonicalLabel(pcgradDefinition, p);
     readonly nTasks = nTasks;
     aggregate(input: StepInput, grads: TaskGradients): AggregationResult {
-      if (grads.mode !== 'param') throw new UnsupportedError('PCGrad works on shared-parameter gradients only (LibMTL raises in rep mode)');
+      requireParamMode('PCGrad', grads);
       checkStep(this.id, nTasks, input, grads);
       const orders = input.draws?.shuffleOrders ?? Array.from({ length: nTasks }, () => input.rng.shuffle(Array.from({ length: nTasks }, (_, k) => k)));
       if (orders.length !== nTasks) throw new ShapeError('pcgrad: draws.shuffleOrders', [nTasks, nTasks], [orders.length]);

@@ -10,7 +10,7 @@
  * Deviations: none (the normal draws come from our generator, not torch.randn, unless injected).
  */
 import { ShapeError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, resolveParams, StatelessMethod } from './common.js';
+import { canonicalLabel, checkStep, checkTasks, lossWeightingCaps, resolveParams, StatelessMethod } from './common.js';
 import { softmax } from './linalg.js';
 import type { LossWeightingMethod, LossWeightingResult, MethodDefinition, StepInput } from './types.js';
 
@@ -23,17 +23,7 @@ export const rlwDefinition: MethodDefinition<RLWParams> = {
   paper: { title: 'Reasonable Effectiveness of Random Weighting: A Litmus Test for Multi-Task Learning', venue: 'TMLR', year: 2022 },
   defaults: {},
   params: {},
-  capabilities: {
-    stateful: false,
-    stochastic: true,
-    needsTaskGradients: false,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: lossWeightingCaps({ stochastic: true }),
   referenceNames: ['RLW'],
   create: (nTasks, params) => createRLW(nTasks, params),
 };

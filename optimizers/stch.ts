@@ -24,7 +24,7 @@
  * NumericalError naming the method (LibMTL: log of a negative number, NaN).
  */
 import { NumericalError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, fromJson, numField, ones, resolveParams, toJson } from './common.js';
+import { canonicalLabel, checkStep, checkTasks, fromJson, lossWeightingCaps, numField, ones, resolveParams, toJson } from './common.js';
 import { softmaxExtended } from './linalg.js';
 import type { JsonObject, JsonValue, LossWeightingMethod, LossWeightingResult, MethodDefinition, StepInput } from './types.js';
 
@@ -52,17 +52,7 @@ export const stchDefinition: MethodDefinition<STCHParams> = {
       reference: 'STCH_warmup_epoch',
     },
   },
-  capabilities: {
-    stateful: true,
-    stochastic: false,
-    needsTaskGradients: false,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: true,
-    needsPostStepLosses: false,
-  },
+  capabilities: lossWeightingCaps({ stateful: true, usesLossHistory: true }),
   referenceNames: ['STCH'],
   create: (nTasks, params) => createSTCH(nTasks, params),
 };

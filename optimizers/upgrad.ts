@@ -17,8 +17,8 @@
  * vectors were recorded with an exact active-set solver too). Non-finite gradients raise a
  * NumericalError instead of a quadprog failure.
  */
-import { NumericalError, UnsupportedError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, linearResult, resolveParams, StatelessMethod } from './common.js';
+import { NumericalError } from '../src/errors.js';
+import { aggregationCaps, canonicalLabel, checkStep, checkTasks, linearResult, requireParamMode, resolveParams, StatelessMethod } from './common.js';
 import { gram, type Matrix } from './linalg.js';
 import { solveLowerBoundQp } from './solvers/nonneg-qp.js';
 import type { AggregationResult, GradientAggregationMethod, MethodDefinition, StepInput, TaskGradients } from './types.js';
@@ -38,17 +38,7 @@ export const upgradDefinition: MethodDefinition<UPGradParams> = {
     normEps: { type: 'number', min: 0, max: 1e6, description: 'Gramian treated as zero below this trace', short: 'normEps', reference: 'UPGrad_norm_eps', label: 'non-default' },
     regEps: { type: 'number', min: 0, max: 1, description: 'ridge added to the normalised Gramian', short: 'regEps', reference: 'UPGrad_reg_eps', label: 'non-default' },
   },
-  capabilities: {
-    stateful: false,
-    stochastic: false,
-    needsTaskGradients: true,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: false,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: aggregationCaps(),
   referenceNames: ['UPGrad'],
   create: (nTasks, params) => createUPGrad(nTasks, params),
 };
@@ -85,7 +75,7 @@ export function createUPGrad(nTasks: number, params?: Partial<UPGradParams>): Gr
     readonly label = canonicalLabel(upgradDefinition, p);
     readonly nTasks = nTasks;
     aggregate(input: StepInput, grads: TaskGradients): AggregationResult {
-      if (grads.mode !== 'param') throw new UnsupportedError('UPGrad works on shared-parameter gradients only (LibMTL raises in rep mode)');
+      requireParamMode('UPGrad', grads);
       checkStep(this.id, nTasks, input, grads);
       const { weights, iterations } = upgradWeights(gram(grads.G), p.normEps, p.regEps);
       return linearResult(grads, weights, { diagnostics: { qpIterations: iterations } });

@@ -13,7 +13,7 @@
  * restored method continues identically even if the caller does not restore them separately.
  */
 import { ConfigError } from '../src/errors.js';
-import { canonicalLabel, checkStep, checkTasks, fromJson, resolveParams, toJson } from './common.js';
+import { canonicalLabel, checkStep, checkTasks, fromJson, lossWeightingCaps, resolveParams, toJson } from './common.js';
 import type { JsonObject, LossWeightingMethod, LossWeightingResult, MethodDefinition, StepInput } from './types.js';
 
 export type UWParams = Record<string, never>;
@@ -32,17 +32,7 @@ export const uwDefinition: MethodDefinition<UWParams> = {
   },
   defaults: {},
   params: {},
-  capabilities: {
-    stateful: false,
-    stochastic: false,
-    needsTaskGradients: false,
-    paramMode: true,
-    repMode: false,
-    requiresRep: false,
-    learnable: true,
-    usesLossHistory: false,
-    needsPostStepLosses: false,
-  },
+  capabilities: lossWeightingCaps({ learnable: true }),
   referenceNames: ['UW'],
   create: (nTasks, params) => createUW(nTasks, params),
 };

@@ -1,10 +1,15 @@
 /**
  * Reading the recorded reference vectors (`shared/oracle/vectors/*.json`, format in
- * `shared/oracle/README.md`) and measuring a port's error the way that README defines it.
+ * `shared/oracle/README.md`), measuring a port's error the way that README defines it, and the
+ * replay loop the method tests share.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Test } from 'tap';
+import { combine } from '../../optimizers/common.js';
+import type { AggregationResult, InjectedDraws, LossWeightingResult, StepInput, TaskGradients } from '../../optimizers/types.js';
+import type { Rng } from '../../src/rng.js';
 
 export type OracleDtype = 'float32' | 'float64';
 
@@ -167,4 +172,136 @@ export class ErrorTally {
       .map(([k, v]) => `${k}: ${v.err.toExponential(2)} (${v.where})`)
       .join('; ');
   }
+}
+
+/**
+ * The step's input: its epoch and losses, `lossHistory` from `train_loss_buffer` where the file
+ * records one (DWA, STCH, EGA), else empty.
+ */
+export function oracleInput(step: OracleStep, rng: Rng, draws?: InjectedDraws): StepInput {
+  const buffer = step.inputs.train_loss_buffer;
+  return {
+    epoch: step.epoch,
+    losses: toF64(step.inputs.losses),
+    lossHistory: buffer === undefined ? [] : lossHistoryFromBuffer(buffer, step.epoch),
+    rng,
+    ...(draws ? { draws } : {}),
+  };
+}
+
+/**
+ * Rep-mode task gradients from the representation (B×d, flattened) and the per-sample task
+ * gradients (n rows of B×d, flattened): G_i is R_i summed over the batch.
+ */
+export function repGradients(rep: Float64Array, perSample: Float64Array[], batch: number): TaskGradients {
+  const d = rep.length / batch;
+  const G = perSample.map((R) => {
+    const g = new Float64Array(d);
+    for (let b = 0; b < batch; b++) for (let f = 0; f < d; f++) g[f] = (g[f] as number) + (R[b * d + f] as number);
+    return g;
+  });
+  return { mode: 'rep', G, rep: { value: rep, perSample, batch } };
+}
+
+/** The step's task gradients: param files G as recorded; rep files via {@link repGradients} (n × B × d `rep_grads`). */
+export function oracleGradients(file: OracleFile, step: OracleStep): TaskGradients {
+  if (file.mode === 'param_grad') return { mode: 'param', G: toRows(step.inputs.G) };
+  const R = step.inputs.rep_grads as unknown[][];
+  return repGradients(toF64(step.inputs.rep), toRows(R), R[0]?.length ?? 0);
+}
+
+/**
+ * The README's per-scenario tolerance for Aligned-MTL, EGA, IMTL and MGDA: float32 2e-4, float64
+ * 1e-9 (1e-7 on `near_collinear`); null = ill-conditioned by construction, reported only.
+ */
+export function scenarioTolerance(c: OracleCase): number | null {
+  if (c.scenario === 'near_collinear_tight') return null;
+  if (c.dtype === 'float32') return c.scenario === 'near_collinear' || c.scenario === 'magnitude_gap' ? null : 2e-4;
+  return c.scenario === 'near_collinear' ? 1e-7 : 1e-9;
+}
+
+/** The tolerance of one output field for a dtype; {@link tolerance} ignores the field. */
+export type FieldTolerance = (dtype: OracleDtype, field: string) => number;
+
+/** Record each error of a step under `<field> <dtype>` and fail the test for any above its tolerance. */
+export function checkErrors(
+  t: Test,
+  tally: ErrorTally,
+  where: string,
+  dtype: OracleDtype,
+  errs: Record<string, number>,
+  tol: FieldTolerance = tolerance,
+): void {
+  for (const [field, err] of Object.entries(errs)) {
+    const e = tally.add(`${field} ${dtype}`, err, where);
+    const tl = tol(dtype, field);
+    if (!(e <= tl)) t.fail(`${where} ${field}: error ${e} > ${tl}`);
+  }
+}
+
+/** Assert, for each dtype and field, that the worst error recorded is within its tolerance. */
+export function assertWorst(t: Test, tally: ErrorTally, fields: readonly string[], tol: FieldTolerance = tolerance): void {
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const f of fields) t.ok(tally.get(`${f} ${dtype}`) <= tol(dtype, f), `${f} ${dtype} within ${tol(dtype, f)}`);
+  }
+}
+
+/** `grad` (Σ c_i g_i against the recorded grad), `returned` and `objective` errors of a loss-weighting step. */
+export function weighingErrors(
+  r: LossWeightingResult,
+  s: OracleStep,
+  dtype: OracleDtype,
+  objectiveG: unknown = s.inputs.G,
+): { grad: number; returned: number; objective: number } {
+  return {
+    grad: relErr(combine(r.coefficients, toRows(s.inputs.G)), s.outputs.grad, s.inputs.G, dtype),
+    returned: relErr(r.weights ?? [], s.outputs.returned, s.inputs.G, dtype),
+    objective: relErr(r.objective, s.outputs.objective, objectiveG, dtype),
+  };
+}
+
+/**
+ * `grad` and `returned` errors of a param-mode aggregation step; with G also `coefficients`
+ * (Σ α_i g_i against the recorded grad).
+ */
+export function aggregationErrors(r: AggregationResult, s: OracleStep, dtype: OracleDtype, G?: readonly Float64Array[]): Record<string, number> {
+  return {
+    grad: relErr(r.grad, s.outputs.grad, s.inputs.G, dtype),
+    returned: relErr(r.weights ?? [], s.outputs.returned, s.inputs.G, dtype),
+    ...(G ? { coefficients: relErr(combine(r.coefficients ?? [], G), s.outputs.grad, s.inputs.G, dtype) } : {}),
+  };
+}
+
+export interface ReplaySpec<M> {
+  /** Name in the summary comment (`<label> worst errors: …`); default the file name. */
+  readonly label?: string;
+  /** A fresh method (or whatever the steps of one case share) for a case. */
+  create(c: OracleCase, file: OracleFile): M;
+  /** Run one step (extra assertions may be made here) and return its errors by field. */
+  step(m: M, s: OracleStep, c: OracleCase, where: string): Record<string, number>;
+  /** Fields whose worst error is asserted at the end, for each dtype. */
+  readonly fields: readonly string[];
+  readonly tol?: FieldTolerance;
+}
+
+/**
+ * Replay every case of `<name>.json` in order: each step's errors are recorded and checked against
+ * the tolerance ({@link checkErrors}), the worst are printed and asserted ({@link assertWorst}).
+ * Returns the number of steps replayed.
+ */
+export function replayOracle<M>(t: Test, name: string, spec: ReplaySpec<M>): number {
+  const file = loadOracle(name);
+  const tally = new ErrorTally();
+  let steps = 0;
+  for (const c of file.cases) {
+    const m = spec.create(c, file);
+    for (const s of c.steps) {
+      const where = `${c.id} step ${s.index}`;
+      checkErrors(t, tally, where, c.dtype, spec.step(m, s, c, where), spec.tol);
+      steps++;
+    }
+  }
+  t.comment(`${spec.label ?? name} worst errors: ${tally.summary()}`);
+  assertWorst(t, tally, spec.fields, spec.tol);
+  return steps;
 }

@@ -4,7 +4,7 @@ import { dot, gram, norm } from '../../optimizers/linalg.js';
 import type { GradientAggregationMethod, StepInput } from '../../optimizers/types.js';
 import { ConfigError, UnsupportedError } from '../../src/errors.js';
 import { Rng } from '../../src/rng.js';
-import { loadOracle, type OracleCase, relErr, toF64, toRows } from '../helpers/oracle.js';
+import { loadOracle, relErr, tolerance, toF64, toRows } from '../helpers/oracle.js';
 
 const rng = Rng.fromSeed(0);
 const input = (losses: ArrayLike<number>, epoch = 0): StepInput => ({ epoch, losses: Float64Array.from(losses), lossHistory: [], rng });
@@ -19,8 +19,6 @@ function objective(G: Float64Array[], w: ArrayLike<number>, calpha: number): num
   const Aw = A.map((row) => dot(row, w));
   return Aw.reduce((s, v) => s + v / n, 0) + c * Math.sqrt(dot(w, Aw) + 1e-8);
 }
-
-const tolFor = (c: OracleCase): number => (c.dtype === 'float32' ? 2e-4 : 1e-9);
 
 t.test('replays every case of CAGrad.json', async (t) => {
   const file = loadOracle('CAGrad');
@@ -78,7 +76,7 @@ t.test('replays every case of CAGrad.json', async (t) => {
       if (isStall) stalled++;
       const eLib = relErr(res.grad, step.outputs.grad, step.inputs.G, c.dtype);
       worst.vsLibMTL[c.dtype] = Math.max(worst.vsLibMTL[c.dtype] ?? 0, eLib);
-      if (eLib > tolFor(c)) {
+      if (eLib > tolerance(c.dtype)) {
         differ[c.dtype] = (differ[c.dtype] ?? 0) + 1;
         if (isStall) differStalled++;
       }

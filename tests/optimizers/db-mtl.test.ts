@@ -2,43 +2,32 @@ import t from 'tap';
 import { createDBMTL } from '../../optimizers/db-mtl.js';
 import type { JsonObject, StepInput } from '../../optimizers/types.js';
 import { Rng } from '../../src/rng.js';
-import { ErrorTally, loadOracle, relErr, toF64, tolerance, toRows } from '../helpers/oracle.js';
+import { relErr, replayOracle, toF64, toRows } from '../helpers/oracle.js';
 
 const rng = Rng.fromSeed(1);
 const input = (losses: Float64Array, epoch = 0): StepInput => ({ epoch, losses, lossHistory: [], rng });
 
 t.test('DB-MTL replays every case of DB_MTL.json in order (grad, returned, grad_buffer, step)', async (t) => {
-  const oracle = loadOracle('DB_MTL');
-  const tally = new ErrorTally();
-  for (const c of oracle.cases) {
-    const m = createDBMTL(oracle.n, { beta: c.hyperparameters.DB_beta as number, betaSigma: c.hyperparameters.DB_beta_sigma as number });
-    const tol = tolerance(c.dtype);
-    for (const s of c.steps) {
-      const G = toRows(s.inputs.G);
+  replayOracle(t, 'DB_MTL', {
+    label: 'DB-MTL',
+    fields: ['grad', 'returned', 'grad_buffer'],
+    create: (c, file) => createDBMTL(file.n, { beta: c.hyperparameters.DB_beta as number, betaSigma: c.hyperparameters.DB_beta_sigma as number }),
+    step: (m, s, c, where) => {
       const losses = toF64(s.inputs.losses);
-      const r = m.aggregate(input(losses, s.epoch), { mode: 'param', G });
-      const where = `${c.id} step ${s.index}`;
+      const r = m.aggregate(input(losses, s.epoch), { mode: 'param', G: toRows(s.inputs.G) });
       const want = s.outputs.state as Record<string, unknown>;
       const got = m.referenceState();
       t.same(Object.keys(got).sort(), Object.keys(want).sort(), `${where}: state keys`);
       t.equal(got.step, want.step, `${where}: step`);
-      const errs = {
+      t.equal(r.coefficients, null, `${where}: not a combination of the current gradients`);
+      return {
         grad: relErr(r.grad, s.outputs.grad, s.inputs.G, c.dtype),
         returned: relErr(r.weights ?? [], s.outputs.returned, null, c.dtype),
         grad_buffer: relErr(toF64(got.grad_buffer), want.grad_buffer, s.inputs.G, c.dtype),
         headScale: relErr(r.headScale ?? [], Array.from(losses, (l) => 1 / (l + 1e-8)), null, 'float64'),
       };
-      for (const [field, err] of Object.entries(errs)) {
-        const e = tally.add(`${field} ${c.dtype}`, err, where);
-        if (!(e <= tol)) t.fail(`${where} ${field}: error ${e} > ${tol}`);
-      }
-      t.equal(r.coefficients, null, `${where}: not a combination of the current gradients`);
-    }
-  }
-  t.comment(`DB-MTL worst errors: ${tally.summary()}`);
-  for (const dtype of ['float32', 'float64'] as const) {
-    for (const f of ['grad', 'returned', 'grad_buffer']) t.ok(tally.get(`${f} ${dtype}`) <= tolerance(dtype), `${f} ${dtype} within ${tolerance(dtype)}`);
-  }
+    },
+  });
 });
 
 function gaussian(seed: number, scales = [1, 1, 1], m = 12): Float64Array[] {

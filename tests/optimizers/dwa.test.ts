@@ -1,42 +1,17 @@
 import t from 'tap';
-import { combine } from '../../optimizers/common.js';
 import { createDWA, dwaWeights } from '../../optimizers/dwa.js';
 import { Rng } from '../../src/rng.js';
-import { ErrorTally, loadOracle, lossHistoryFromBuffer, relErr, toF64, tolerance, toRows } from '../helpers/oracle.js';
+import { oracleInput, replayOracle, weighingErrors } from '../helpers/oracle.js';
 
 const rng = Rng.fromSeed(0);
 const FIELDS = ['grad', 'returned', 'objective'] as const;
 
 t.test('DWA replays every LibMTL case of DWA.json', async (t) => {
-  const oracle = loadOracle('DWA');
-  const tally = new ErrorTally();
-  for (const c of oracle.cases) {
-    const m = createDWA(oracle.n, { T: c.hyperparameters.T as number });
-    const tol = tolerance(c.dtype);
-    for (const s of c.steps) {
-      const G = toRows(s.inputs.G);
-      const r = m.weigh({
-        epoch: s.epoch,
-        losses: toF64(s.inputs.losses),
-        lossHistory: lossHistoryFromBuffer(s.inputs.train_loss_buffer, s.epoch),
-        rng,
-      });
-      const where = `${c.id} step ${s.index}`;
-      const errs = {
-        grad: relErr(combine(r.coefficients, G), s.outputs.grad, s.inputs.G, c.dtype),
-        returned: relErr(r.weights ?? [], s.outputs.returned, s.inputs.G, c.dtype),
-        objective: relErr(r.objective, s.outputs.objective, s.inputs.G, c.dtype),
-      };
-      for (const [field, err] of Object.entries(errs)) {
-        const e = tally.add(`${field} ${c.dtype}`, err, where);
-        if (!(e <= tol)) t.fail(`${where} ${field}: error ${e} > ${tol}`);
-      }
-    }
-  }
-  t.comment(`DWA worst errors: ${tally.summary()}`);
-  for (const dtype of ['float32', 'float64'] as const) {
-    for (const field of FIELDS) t.ok(tally.get(`${field} ${dtype}`) <= tolerance(dtype), `${field} ${dtype} within ${tolerance(dtype)}`);
-  }
+  replayOracle(t, 'DWA', {
+    fields: FIELDS,
+    create: (c, file) => createDWA(file.n, { T: c.hyperparameters.T as number }),
+    step: (m, s, c) => weighingErrors(m.weigh(oracleInput(s, rng)), s, c.dtype),
+  });
 });
 
 t.test('DWA weights: ones before epoch 2, sum n, invariant to the loss scale', async (t) => {

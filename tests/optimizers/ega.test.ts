@@ -2,51 +2,12 @@ import t from 'tap';
 import { alignedCoefficients } from '../../optimizers/aligned-mtl.js';
 import { createEGA, EGA_PAPER_TEMPERATURES, egaCoefficients, egaDefinition, type EGAParams } from '../../optimizers/ega.js';
 import { FLOAT32_EPS, FLOAT64_EPS } from '../../optimizers/linalg.js';
-import type { AggregationResult, GradientAggregationMethod, StepInput, TaskGradients } from '../../optimizers/types.js';
+import type { AggregationResult, GradientAggregationMethod, StepInput } from '../../optimizers/types.js';
 import { ConfigError } from '../../src/errors.js';
 import { Rng } from '../../src/rng.js';
-import {
-  loadOracle,
-  lossHistoryFromBuffer,
-  type OracleCase,
-  type OracleFile,
-  type OracleStep,
-  relErr,
-  toF64,
-  toRows,
-} from '../helpers/oracle.js';
+import { loadOracle, type OracleCase, type OracleFile, oracleGradients, oracleInput, relErr, scenarioTolerance } from '../helpers/oracle.js';
 
 const rng = Rng.fromSeed(0);
-
-/** Param mode: G as recorded. Rep mode: G = batch-summed rows, perSample = each task's B×d flattened. */
-function oracleGrads(file: OracleFile, step: OracleStep): TaskGradients {
-  if (file.mode === 'param_grad') return { mode: 'param', G: toRows(step.inputs.G) };
-  const R = step.inputs.rep_grads as unknown[][];
-  const perTask = R.map((task) => toRows(task));
-  const G = perTask.map((rows) => {
-    const s = new Float64Array(rows[0]?.length ?? 0);
-    for (const r of rows) for (let k = 0; k < s.length; k++) s[k] += r[k] as number;
-    return s;
-  });
-  return { mode: 'rep', G, rep: { value: toF64(step.inputs.rep), perSample: toRows(R), batch: R[0]?.length ?? 0 } };
-}
-
-function oracleInput(step: OracleStep): StepInput {
-  const buffer = step.inputs.train_loss_buffer;
-  return {
-    epoch: step.epoch,
-    losses: toF64(step.inputs.losses),
-    lossHistory: buffer === undefined ? [] : lossHistoryFromBuffer(buffer, step.epoch),
-    rng,
-  };
-}
-
-/** README tolerances: float32 2e-4; float64 1e-9 (1e-7 on near_collinear); null = reported only. */
-function tolFor(c: OracleCase): number | null {
-  if (c.scenario === 'near_collinear_tight') return null;
-  if (c.dtype === 'float32') return c.scenario === 'near_collinear' || c.scenario === 'magnitude_gap' ? null : 2e-4;
-  return c.scenario === 'near_collinear' ? 1e-7 : 1e-9;
-}
 
 function egaFor(file: OracleFile, c: OracleCase, variant: EGAParams['variant'] = 'reference-code'): GradientAggregationMethod {
   const T = Number(c.hyperparameters.EGA_temp ?? file.default_hyperparameters.EGA_temp);
@@ -75,11 +36,11 @@ t.test('replays every case of EGA.json and EGA_rep.json (variant reference-code)
     const worst: Record<string, number> = { float32: 0, float64: 0 };
     let steps = 0;
     for (const c of file.cases) {
-      const tol = tolFor(c);
+      const tol = scenarioTolerance(c);
       const m = egaFor(file, c);
       for (const step of c.steps) {
-        const grads = oracleGrads(file, step);
-        const res = m.aggregate(oracleInput(step), grads);
+        const grads = oracleGradients(file, step);
+        const res = m.aggregate(oracleInput(step, rng), grads);
         const Gin = file.mode === 'param_grad' ? step.inputs.G : step.inputs.rep_grads;
         const gradWant = file.mode === 'param_grad' ? step.outputs.grad : step.outputs.rep_grad_out;
         const errs = [
@@ -107,8 +68,8 @@ t.test("the write-up's worked example: 'paper' weights the aligned gradients, 'r
   const paper = egaFor(file, c, 'paper');
   let last: { code: AggregationResult; paper: AggregationResult } | null = null;
   for (const step of c.steps) {
-    const grads = oracleGrads(file, step);
-    last = { code: code.aggregate(oracleInput(step), grads), paper: paper.aggregate(oracleInput(step), grads) };
+    const grads = oracleGradients(file, step);
+    last = { code: code.aggregate(oracleInput(step, rng), grads), paper: paper.aggregate(oracleInput(step, rng), grads) };
     if (step.epoch <= 5) t.same(Array.from(last.paper.grad), Array.from(last.code.grad), `step ${step.index}: ω = 1, the variants agree`);
   }
   if (!last) throw new Error('no steps');

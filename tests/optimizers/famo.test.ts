@@ -3,7 +3,7 @@ import { combine } from '../../optimizers/common.js';
 import { createFAMO } from '../../optimizers/famo.js';
 import type { JsonObject, StepInput } from '../../optimizers/types.js';
 import { Rng } from '../../src/rng.js';
-import { ErrorTally, loadOracle, relErr, toF64, tolerance, toRows } from '../helpers/oracle.js';
+import { relErr, replayOracle, toF64, tolerance, toRows } from '../helpers/oracle.js';
 
 const rng = Rng.fromSeed(1);
 const input = (losses: Float64Array, epoch = 0): StepInput => ({ epoch, losses, lossHistory: [], rng });
@@ -11,17 +11,14 @@ const input = (losses: Float64Array, epoch = 0): StepInput => ({ epoch, losses, 
 const wTol = (dtype: 'float32' | 'float64'): number => (dtype === 'float64' ? 1e-6 : 1e-3);
 
 t.test('FAMO replays every case of FAMO.json: objective, update, and w after update_w(losses_next)', async (t) => {
-  const oracle = loadOracle('FAMO');
-  const tally = new ErrorTally();
-  for (const c of oracle.cases) {
-    const m = createFAMO(oracle.n, { wLr: c.hyperparameters.FAMO_w_lr as number, wGamma: c.hyperparameters.FAMO_w_gamma as number });
-    const tol = tolerance(c.dtype);
-    for (const s of c.steps) {
-      const G = toRows(s.inputs.G);
+  replayOracle(t, 'FAMO', {
+    fields: ['grad', 'objective', 'w'],
+    tol: (dtype, field) => (field === 'w' ? wTol(dtype) : tolerance(dtype)),
+    create: (c, file) => createFAMO(file.n, { wLr: c.hyperparameters.FAMO_w_lr as number, wGamma: c.hyperparameters.FAMO_w_gamma as number }),
+    step: (m, s, c, where) => {
       const inp = input(toF64(s.inputs.losses), s.epoch);
       const r = m.weigh(inp);
       m.afterStep(inp, toF64(s.inputs.losses_next));
-      const where = `${c.id} step ${s.index}`;
       t.equal(r.weights, null, `${where}: returns null like LibMTL`);
       t.equal(s.outputs.returned, null);
       const want = s.outputs.state as Record<string, unknown>;
@@ -29,22 +26,13 @@ t.test('FAMO replays every case of FAMO.json: objective, update, and w after upd
       t.same(Object.keys(got).sort(), Object.keys(want).sort(), `${where}: state keys`);
       t.equal(got.step, want.step, `${where}: step`);
       t.same(got.min_losses, want.min_losses, `${where}: min_losses`);
-      const errs: [string, number, number][] = [
-        ['grad', relErr(combine(r.coefficients, G), s.outputs.grad, s.inputs.G, c.dtype), tol],
-        ['objective', relErr(r.objective, s.outputs.objective, null, c.dtype), tol],
-        ['w', relErr(toF64(got.w), want.w, null, c.dtype), wTol(c.dtype)],
-      ];
-      for (const [field, err, tl] of errs) {
-        const e = tally.add(`${field} ${c.dtype}`, err, where);
-        if (!(e <= tl)) t.fail(`${where} ${field}: error ${e} > ${tl}`);
-      }
-    }
-  }
-  t.comment(`FAMO worst errors: ${tally.summary()}`);
-  for (const dtype of ['float32', 'float64'] as const) {
-    for (const f of ['grad', 'objective']) t.ok(tally.get(`${f} ${dtype}`) <= tolerance(dtype), `${f} ${dtype} within ${tolerance(dtype)}`);
-    t.ok(tally.get(`w ${dtype}`) <= wTol(dtype), `w ${dtype} within ${wTol(dtype)}`);
-  }
+      return {
+        grad: relErr(combine(r.coefficients, toRows(s.inputs.G)), s.outputs.grad, s.inputs.G, c.dtype),
+        objective: relErr(r.objective, s.outputs.objective, null, c.dtype),
+        w: relErr(toF64(got.w), want.w, null, c.dtype),
+      };
+    },
+  });
 });
 
 t.test('FAMO properties: first step, weights move towards the slower task, JSON state, guards', async (t) => {

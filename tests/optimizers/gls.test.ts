@@ -1,37 +1,17 @@
 import t from 'tap';
-import { combine } from '../../optimizers/common.js';
 import { createGLS, geometricLoss } from '../../optimizers/gls.js';
 import { Rng } from '../../src/rng.js';
-import { ErrorTally, loadOracle, relErr, toF64, tolerance, toRows } from '../helpers/oracle.js';
+import { oracleInput, replayOracle, weighingErrors } from '../helpers/oracle.js';
 
 const rng = Rng.fromSeed(0);
 const FIELDS = ['grad', 'returned', 'objective'] as const;
 
 t.test('GLS replays every LibMTL case of GLS.json', async (t) => {
-  const oracle = loadOracle('GLS');
-  const tally = new ErrorTally();
-  for (const c of oracle.cases) {
-    const m = createGLS(oracle.n);
-    const tol = tolerance(c.dtype);
-    for (const s of c.steps) {
-      const G = toRows(s.inputs.G);
-      const r = m.weigh({ epoch: s.epoch, losses: toF64(s.inputs.losses), lossHistory: [], rng });
-      const where = `${c.id} step ${s.index}`;
-      const errs = {
-        grad: relErr(combine(r.coefficients, G), s.outputs.grad, s.inputs.G, c.dtype),
-        returned: relErr(r.weights ?? [], s.outputs.returned, s.inputs.G, c.dtype),
-        objective: relErr(r.objective, s.outputs.objective, s.inputs.G, c.dtype),
-      };
-      for (const [field, err] of Object.entries(errs)) {
-        const e = tally.add(`${field} ${c.dtype}`, err, where);
-        if (!(e <= tol)) t.fail(`${where} ${field}: error ${e} > ${tol}`);
-      }
-    }
-  }
-  t.comment(`GLS worst errors: ${tally.summary()}`);
-  for (const dtype of ['float32', 'float64'] as const) {
-    for (const field of FIELDS) t.ok(tally.get(`${field} ${dtype}`) <= tolerance(dtype), `${field} ${dtype} within ${tolerance(dtype)}`);
-  }
+  replayOracle(t, 'GLS', {
+    fields: FIELDS,
+    create: (_c, file) => createGLS(file.n),
+    step: (m, s, c) => weighingErrors(m.weigh(oracleInput(s, rng)), s, c.dtype),
+  });
 });
 
 t.test('GLS coefficients are the derivatives of the geometric mean', async (t) => {

@@ -1,31 +1,11 @@
 import t from 'tap';
 import { createIMTL, imtlCoefficients } from '../../optimizers/imtl.js';
 import { dot, norm } from '../../optimizers/linalg.js';
-import type { GradientAggregationMethod, StepInput, TaskGradients } from '../../optimizers/types.js';
+import type { GradientAggregationMethod, StepInput } from '../../optimizers/types.js';
 import { Rng } from '../../src/rng.js';
-import { loadOracle, type OracleCase, type OracleFile, type OracleStep, relErr, toF64, toRows } from '../helpers/oracle.js';
+import { loadOracle, oracleGradients, oracleInput, relErr, scenarioTolerance, toF64 } from '../helpers/oracle.js';
 
 const rng = Rng.fromSeed(0);
-
-/** Param mode: G as recorded. Rep mode: G = batch-summed rows, perSample = each task's B×d flattened. */
-function oracleGrads(file: OracleFile, step: OracleStep): TaskGradients {
-  if (file.mode === 'param_grad') return { mode: 'param', G: toRows(step.inputs.G) };
-  const R = step.inputs.rep_grads as unknown[][];
-  const G = R.map((task) => {
-    const rows = toRows(task);
-    const s = new Float64Array(rows[0]?.length ?? 0);
-    for (const r of rows) for (let k = 0; k < s.length; k++) s[k] += r[k] as number;
-    return s;
-  });
-  return { mode: 'rep', G, rep: { value: toF64(step.inputs.rep), perSample: toRows(R), batch: R.length ? (R[0] as unknown[]).length : 0 } };
-}
-
-/** README tolerances: float32 2e-4; float64 1e-9 (1e-7 on near_collinear); null = reported only. */
-function tolFor(c: OracleCase): number | null {
-  if (c.scenario === 'near_collinear_tight') return null;
-  if (c.dtype === 'float32') return c.scenario === 'near_collinear' || c.scenario === 'magnitude_gap' ? null : 2e-4;
-  return c.scenario === 'near_collinear' ? 1e-7 : 1e-9;
-}
 
 const hasNaN = (v: unknown): boolean => toF64(v).some((x) => Number.isNaN(x));
 
@@ -36,12 +16,11 @@ t.test('replays every case of IMTL.json and IMTL_rep.json', async (t) => {
     let steps = 0;
     let nanSteps = 0;
     for (const c of file.cases) {
-      const tol = tolFor(c);
+      const tol = scenarioTolerance(c);
       const m = createIMTL(file.n) as GradientAggregationMethod;
       for (const step of c.steps) {
         m.setLearnable(toF64(step.inputs.loss_scale));
-        const input: StepInput = { epoch: step.epoch, losses: toF64(step.inputs.losses), lossHistory: [], rng };
-        const res = m.aggregate(input, oracleGrads(file, step));
+        const res = m.aggregate(oracleInput(step, rng), oracleGradients(file, step));
         const Gin = file.mode === 'param_grad' ? step.inputs.G : step.inputs.rep_grads;
         const gradWant = file.mode === 'param_grad' ? step.outputs.grad : step.outputs.rep_grad_out;
         steps++;

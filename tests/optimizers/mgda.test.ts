@@ -1,74 +1,39 @@
 import t from 'tap';
-import { combine } from '../../optimizers/common.js';
 import { gram } from '../../optimizers/linalg.js';
 import { createMGDA, mgdaMinNorm, type MGDANormalization } from '../../optimizers/mgda.js';
 import { minNormKkt } from '../../optimizers/solvers/min-norm.js';
-import type { StepInput, TaskGradients } from '../../optimizers/types.js';
+import type { StepInput } from '../../optimizers/types.js';
 import { Rng } from '../../src/rng.js';
-import { ErrorTally, loadOracle, relErr, toF64, tolerance, toRows } from '../helpers/oracle.js';
+import { aggregationErrors, oracleGradients, relErr, replayOracle, toF64, toRows } from '../helpers/oracle.js';
 
 const rng = Rng.fromSeed(1);
 const input = (losses: Float64Array, epoch = 0): StepInput => ({ epoch, losses, lossHistory: [], rng });
 
 t.test('MGDA replays every case of MGDA.json (param mode, all four normalisations)', async (t) => {
-  const oracle = loadOracle('MGDA');
-  const tally = new ErrorTally();
-  for (const c of oracle.cases) {
-    const m = createMGDA(oracle.n, { normalization: c.hyperparameters.mgda_gn as MGDANormalization });
-    const tol = tolerance(c.dtype);
-    for (const s of c.steps) {
+  replayOracle(t, 'MGDA', {
+    fields: ['grad', 'returned'],
+    create: (c, file) => createMGDA(file.n, { normalization: c.hyperparameters.mgda_gn as MGDANormalization }),
+    step: (m, s, c, where) => {
       const G = toRows(s.inputs.G);
       const r = m.aggregate(input(toF64(s.inputs.losses), s.epoch), { mode: 'param', G });
-      const where = `${c.id} step ${s.index}`;
-      const errs = {
-        grad: relErr(r.grad, s.outputs.grad, s.inputs.G, c.dtype),
-        returned: relErr(r.weights ?? [], s.outputs.returned, s.inputs.G, c.dtype),
-        coefficients: relErr(combine(r.coefficients ?? [], G), s.outputs.grad, s.inputs.G, c.dtype),
-      };
-      for (const [field, err] of Object.entries(errs)) {
-        const e = tally.add(`${field} ${c.dtype}`, err, where);
-        if (!(e <= tol)) t.fail(`${where} ${field}: error ${e} > ${tol}`);
-      }
       if (r.diagnostics?.solver !== 'frank-wolfe') t.fail(`${where}: expected LibMTL's Frank-Wolfe path, got ${String(r.diagnostics?.solver)}`);
-    }
-  }
-  t.comment(`MGDA worst errors: ${tally.summary()}`);
-  for (const dtype of ['float32', 'float64'] as const) {
-    for (const f of ['grad', 'returned']) t.ok(tally.get(`${f} ${dtype}`) <= tolerance(dtype), `${f} ${dtype} within ${tolerance(dtype)}`);
-  }
+      return aggregationErrors(r, s, c.dtype, G);
+    },
+  });
 });
 
 t.test('MGDA replays every case of MGDA_rep.json (rep mode: unnormalised per-sample gradients)', async (t) => {
-  const oracle = loadOracle('MGDA_rep');
-  const tally = new ErrorTally();
-  const [B, d] = oracle.rep_shape ?? [0, 0];
-  for (const c of oracle.cases) {
-    const m = createMGDA(oracle.n, { normalization: c.hyperparameters.mgda_gn as MGDANormalization });
-    const tol = tolerance(c.dtype);
-    for (const s of c.steps) {
-      const perSample = toRows(s.inputs.rep_grads);
-      const G = perSample.map((r) => Float64Array.from({ length: d }, (_, f) => {
-        let acc = 0;
-        for (let b = 0; b < B; b++) acc += r[b * d + f] as number;
-        return acc;
-      }));
-      const grads: TaskGradients = { mode: 'rep', G, rep: { value: toF64(s.inputs.rep), perSample, batch: B } };
-      const r = m.aggregate(input(toF64(s.inputs.losses), s.epoch), grads);
-      const where = `${c.id} step ${s.index}`;
-      const errs = {
+  replayOracle(t, 'MGDA_rep', {
+    fields: ['rep_grad_out', 'returned'],
+    create: (c, file) => ({ m: createMGDA(file.n, { normalization: c.hyperparameters.mgda_gn as MGDANormalization }), file }),
+    step: ({ m, file }, s, c) => {
+      const r = m.aggregate(input(toF64(s.inputs.losses), s.epoch), oracleGradients(file, s));
+      return {
         rep_grad_out: relErr(r.grad, s.outputs.rep_grad_out, s.inputs.rep_grads, c.dtype),
         returned: relErr(r.weights ?? [], s.outputs.returned, s.inputs.rep_grads, c.dtype),
       };
-      for (const [field, err] of Object.entries(errs)) {
-        const e = tally.add(`${field} ${c.dtype}`, err, where);
-        if (!(e <= tol)) t.fail(`${where} ${field}: error ${e} > ${tol}`);
-      }
-    }
-  }
-  t.comment(`MGDA_rep worst errors: ${tally.summary()}`);
-  for (const dtype of ['float32', 'float64'] as const) {
-    for (const f of ['rep_grad_out', 'returned']) t.ok(tally.get(`${f} ${dtype}`) <= tolerance(dtype), `${f} ${dtype} within ${tolerance(dtype)}`);
-  }
+    },
+  });
 });
 
 function gaussian(seed: number, scales = [1, 1, 1], m = 20): Float64Array[] {

@@ -2,48 +2,37 @@ import t from 'tap';
 import { createMoCo } from '../../optimizers/moco.js';
 import type { JsonObject, TaskGradients } from '../../optimizers/types.js';
 import { Rng } from '../../src/rng.js';
-import { ErrorTally, loadOracle, relErr, toF64, tolerance, toRows } from '../helpers/oracle.js';
+import { aggregationErrors, oracleInput, relErr, replayOracle, toF64, toRows } from '../helpers/oracle.js';
 
 const FIELDS = ['grad', 'returned', 'y', 'lambd'] as const;
 const rng = Rng.fromSeed(0);
 
 t.test('MoCo replays every LibMTL case of MoCo.json, state included', async (t) => {
-  const oracle = loadOracle('MoCo');
-  const tally = new ErrorTally();
-  for (const c of oracle.cases) {
-    const h = c.hyperparameters;
-    const m = createMoCo(oracle.n, {
-      beta: h.MoCo_beta as number,
-      betaSigma: h.MoCo_beta_sigma as number,
-      gamma: h.MoCo_gamma as number,
-      gammaSigma: h.MoCo_gamma_sigma as number,
-      rho: h.MoCo_rho as number,
-    });
-    const tol = tolerance(c.dtype);
-    for (const s of c.steps) {
-      const G = toRows(s.inputs.G);
-      const r = m.aggregate({ epoch: s.epoch, losses: toF64(s.inputs.losses), lossHistory: [], rng }, { mode: 'param', G });
-      const where = `${c.id} step ${s.index}`;
+  replayOracle(t, 'MoCo', {
+    fields: FIELDS,
+    create: (c, file) => {
+      const h = c.hyperparameters;
+      return createMoCo(file.n, {
+        beta: h.MoCo_beta as number,
+        betaSigma: h.MoCo_beta_sigma as number,
+        gamma: h.MoCo_gamma as number,
+        gammaSigma: h.MoCo_gamma_sigma as number,
+        rho: h.MoCo_rho as number,
+      });
+    },
+    step: (m, s, c, where) => {
+      const r = m.aggregate(oracleInput(s, rng), { mode: 'param', G: toRows(s.inputs.G) });
       const want = s.outputs.state as Record<string, unknown>;
       const got = m.referenceState?.() ?? {};
       t.same(Object.keys(got).sort(), Object.keys(want).sort(), `${where}: state keys`);
       t.equal(got.step, want.step, `${where}: step`);
-      const errs = {
-        grad: relErr(r.grad, s.outputs.grad, s.inputs.G, c.dtype),
-        returned: relErr(r.weights ?? [], s.outputs.returned, s.inputs.G, c.dtype),
+      return {
+        ...aggregationErrors(r, s, c.dtype),
         y: relErr(toF64(got.y), want.y, s.inputs.G, c.dtype),
         lambd: relErr(toF64(got.lambd), want.lambd, s.inputs.G, c.dtype),
       };
-      for (const [field, err] of Object.entries(errs)) {
-        const e = tally.add(`${field} ${c.dtype}`, err, where);
-        if (!(e <= tol)) t.fail(`${where} ${field}: error ${e} > ${tol}`);
-      }
-    }
-  }
-  t.comment(`MoCo worst errors: ${tally.summary()}`);
-  for (const dtype of ['float32', 'float64'] as const) {
-    for (const field of FIELDS) t.ok(tally.get(`${field} ${dtype}`) <= tolerance(dtype), `${field} ${dtype} within ${tolerance(dtype)}`);
-  }
+    },
+  });
 });
 
 function problem(seed: number, scales = [1, 1, 1]): TaskGradients {

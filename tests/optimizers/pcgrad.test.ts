@@ -4,36 +4,20 @@ import { dot } from '../../optimizers/linalg.js';
 import { createPCGrad, pcgradCoefficients } from '../../optimizers/pcgrad.js';
 import type { TaskGradients } from '../../optimizers/types.js';
 import { Rng } from '../../src/rng.js';
-import { ErrorTally, loadOracle, relErr, toF64, tolerance, toRows } from '../helpers/oracle.js';
+import { aggregationErrors, oracleInput, relErr, replayOracle, toRows } from '../helpers/oracle.js';
 
 t.test('PCGrad replays every case of PCGrad.json with the recorded shuffle orders', async (t) => {
-  const oracle = loadOracle('PCGrad');
-  const tally = new ErrorTally();
-  for (const c of oracle.cases) {
-    const m = createPCGrad(oracle.n, {});
-    const tol = tolerance(c.dtype);
-    const rng = Rng.fromSeed(1);
-    for (const s of c.steps) {
+  replayOracle(t, 'PCGrad', {
+    fields: ['grad', 'returned'],
+    create: (_c, file) => ({ m: createPCGrad(file.n, {}), rng: Rng.fromSeed(1) }),
+    step: ({ m, rng }, s, c, where) => {
       const G = toRows(s.inputs.G);
       const shuffleOrders = (s.inputs.random_draws as { shuffle_orders: number[][] }).shuffle_orders;
-      const r = m.aggregate({ epoch: s.epoch, losses: toF64(s.inputs.losses), lossHistory: [], rng, draws: { shuffleOrders } }, { mode: 'param', G });
-      const where = `${c.id} step ${s.index}`;
-      const errs = {
-        grad: relErr(r.grad, s.outputs.grad, s.inputs.G, c.dtype),
-        returned: relErr(r.weights ?? [], s.outputs.returned, s.inputs.G, c.dtype),
-        coefficients: relErr(combine(r.coefficients ?? [], G), s.outputs.grad, s.inputs.G, c.dtype),
-      };
-      for (const [field, err] of Object.entries(errs)) {
-        const e = tally.add(`${field} ${c.dtype}`, err, where);
-        if (!(e <= tol)) t.fail(`${where} ${field}: error ${e} > ${tol}`);
-      }
+      const r = m.aggregate(oracleInput(s, rng, { shuffleOrders }), { mode: 'param', G });
       t.equal(r.headScale, null, `${where}: heads keep their plain gradients`);
-    }
-  }
-  t.comment(`PCGrad worst errors: ${tally.summary()}`);
-  for (const dtype of ['float32', 'float64'] as const) {
-    for (const f of ['grad', 'returned']) t.ok(tally.get(`${f} ${dtype}`) <= tolerance(dtype), `${f} ${dtype} within ${tolerance(dtype)}`);
-  }
+      return aggregationErrors(r, s, c.dtype, G);
+    },
+  });
 });
 
 function gaussian(seed: number, scales = [1, 1, 1], m = 20): Float64Array[] {

@@ -1,35 +1,17 @@
 import t from 'tap';
-import { combine } from '../../optimizers/common.js';
 import { createRLW } from '../../optimizers/rlw.js';
 import { Rng } from '../../src/rng.js';
-import { ErrorTally, loadOracle, relErr, toF64, tolerance, toRows } from '../helpers/oracle.js';
+import { oracleInput, replayOracle, toF64, weighingErrors } from '../helpers/oracle.js';
 
 t.test('RLW replays every case of RLW.json with the recorded normal draws', async (t) => {
-  const oracle = loadOracle('RLW');
-  const tally = new ErrorTally();
-  for (const c of oracle.cases) {
-    const m = createRLW(oracle.n, {});
-    const tol = tolerance(c.dtype);
-    for (const s of c.steps) {
-      const G = toRows(s.inputs.G);
+  replayOracle(t, 'RLW', {
+    fields: ['grad', 'returned', 'objective'],
+    create: (_c, file) => createRLW(file.n, {}),
+    step: (m, s, c) => {
       const normal = toF64((s.inputs.random_draws as { randn: unknown }).randn);
-      const r = m.weigh({ epoch: s.epoch, losses: toF64(s.inputs.losses), lossHistory: [], rng: Rng.fromSeed(1), draws: { normal } });
-      const where = `${c.id} step ${s.index}`;
-      const errs = {
-        grad: relErr(combine(r.coefficients, G), s.outputs.grad, s.inputs.G, c.dtype),
-        returned: relErr(r.weights ?? [], s.outputs.returned, s.inputs.G, c.dtype),
-        objective: relErr(r.objective, s.outputs.objective, null, c.dtype),
-      };
-      for (const [field, err] of Object.entries(errs)) {
-        const e = tally.add(`${field} ${c.dtype}`, err, where);
-        if (!(e <= tol)) t.fail(`${where} ${field}: error ${e} > ${tol}`);
-      }
-    }
-  }
-  t.comment(`RLW worst errors: ${tally.summary()}`);
-  for (const dtype of ['float32', 'float64'] as const) {
-    for (const f of ['grad', 'returned', 'objective']) t.ok(tally.get(`${f} ${dtype}`) <= tolerance(dtype), `${f} ${dtype} within ${tolerance(dtype)}`);
-  }
+      return weighingErrors(m.weigh(oracleInput(s, Rng.fromSeed(1), { normal })), s, c.dtype, null);
+    },
+  });
 });
 
 t.test('RLW draws from the run generator: simplex weights, deterministic, mean 1/n', async (t) => {

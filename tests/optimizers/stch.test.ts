@@ -1,31 +1,22 @@
 import t from 'tap';
-import { combine } from '../../optimizers/common.js';
 import { createSTCH } from '../../optimizers/stch.js';
 import type { JsonObject, LossWeightingMethod, StepInput } from '../../optimizers/types.js';
 import { Rng } from '../../src/rng.js';
-import { ErrorTally, loadOracle, lossHistoryFromBuffer, relErr, toF64, tolerance, toRows } from '../helpers/oracle.js';
+import { oracleInput, relErr, replayOracle, toF64, weighingErrors } from '../helpers/oracle.js';
 
 const rng = Rng.fromSeed(0);
 const FIELDS = ['grad', 'returned', 'objective', 'state'] as const;
 
 t.test('STCH replays every LibMTL case of STCH.json, state included', async (t) => {
-  const oracle = loadOracle('STCH');
-  const tally = new ErrorTally();
-  for (const c of oracle.cases) {
-    const m = createSTCH(oracle.n, {
-      mu: c.hyperparameters.STCH_mu as number,
-      warmupEpoch: c.hyperparameters.STCH_warmup_epoch as number,
-    });
-    const tol = tolerance(c.dtype);
-    for (const s of c.steps) {
-      const G = toRows(s.inputs.G);
-      const r = m.weigh({
-        epoch: s.epoch,
-        losses: toF64(s.inputs.losses),
-        lossHistory: lossHistoryFromBuffer(s.inputs.train_loss_buffer, s.epoch),
-        rng,
-      });
-      const where = `${c.id} step ${s.index}`;
+  replayOracle(t, 'STCH', {
+    fields: FIELDS,
+    create: (c, file) =>
+      createSTCH(file.n, {
+        mu: c.hyperparameters.STCH_mu as number,
+        warmupEpoch: c.hyperparameters.STCH_warmup_epoch as number,
+      }),
+    step: (m, s, c, where) => {
+      const r = m.weigh(oracleInput(s, rng));
       const want = s.outputs.state as Record<string, unknown>;
       const got = m.referenceState?.() ?? {};
       t.same(Object.keys(got).sort(), Object.keys(want).sort(), `${where}: state keys`);
@@ -39,22 +30,9 @@ t.test('STCH replays every LibMTL case of STCH.json, state included', async (t) 
         }
         stateErr = Math.max(stateErr, relErr(toF64(g), w, s.inputs.G, c.dtype));
       }
-      const errs = {
-        grad: relErr(combine(r.coefficients, G), s.outputs.grad, s.inputs.G, c.dtype),
-        returned: relErr(r.weights ?? [], s.outputs.returned, s.inputs.G, c.dtype),
-        objective: relErr(r.objective, s.outputs.objective, s.inputs.G, c.dtype),
-        state: stateErr,
-      };
-      for (const [field, err] of Object.entries(errs)) {
-        const e = tally.add(`${field} ${c.dtype}`, err, where);
-        if (!(e <= tol)) t.fail(`${where} ${field}: error ${e} > ${tol}`);
-      }
-    }
-  }
-  t.comment(`STCH worst errors: ${tally.summary()}`);
-  for (const dtype of ['float32', 'float64'] as const) {
-    for (const field of FIELDS) t.ok(tally.get(`${field} ${dtype}`) <= tolerance(dtype), `${field} ${dtype} within ${tolerance(dtype)}`);
-  }
+      return { ...weighingErrors(r, s, c.dtype), state: stateErr };
+    },
+  });
 });
 
 const schedule = [0, 1, 1, 2, 2, 3, 3, 4];

@@ -1,39 +1,22 @@
 import t from 'tap';
-import { combine } from '../../optimizers/common.js';
 import { dot, gram } from '../../optimizers/linalg.js';
 import { createUPGrad, upgradWeights } from '../../optimizers/upgrad.js';
 import type { StepInput } from '../../optimizers/types.js';
 import { Rng } from '../../src/rng.js';
-import { ErrorTally, loadOracle, relErr, toF64, tolerance, toRows } from '../helpers/oracle.js';
+import { aggregationErrors, relErr, replayOracle, toF64, toRows } from '../helpers/oracle.js';
 
 const rng = Rng.fromSeed(1);
 const input = (losses: Float64Array, epoch = 0): StepInput => ({ epoch, losses, lossHistory: [], rng });
 
 t.test('UPGrad replays every case of UPGrad.json', async (t) => {
-  const oracle = loadOracle('UPGrad');
-  const tally = new ErrorTally();
-  for (const c of oracle.cases) {
-    const m = createUPGrad(oracle.n, { normEps: c.hyperparameters.UPGrad_norm_eps as number, regEps: c.hyperparameters.UPGrad_reg_eps as number });
-    const tol = tolerance(c.dtype);
-    for (const s of c.steps) {
+  replayOracle(t, 'UPGrad', {
+    fields: ['grad', 'returned'],
+    create: (c, file) => createUPGrad(file.n, { normEps: c.hyperparameters.UPGrad_norm_eps as number, regEps: c.hyperparameters.UPGrad_reg_eps as number }),
+    step: (m, s, c) => {
       const G = toRows(s.inputs.G);
-      const r = m.aggregate(input(toF64(s.inputs.losses), s.epoch), { mode: 'param', G });
-      const where = `${c.id} step ${s.index}`;
-      const errs = {
-        grad: relErr(r.grad, s.outputs.grad, s.inputs.G, c.dtype),
-        returned: relErr(r.weights ?? [], s.outputs.returned, s.inputs.G, c.dtype),
-        coefficients: relErr(combine(r.coefficients ?? [], G), s.outputs.grad, s.inputs.G, c.dtype),
-      };
-      for (const [field, err] of Object.entries(errs)) {
-        const e = tally.add(`${field} ${c.dtype}`, err, where);
-        if (!(e <= tol)) t.fail(`${where} ${field}: error ${e} > ${tol}`);
-      }
-    }
-  }
-  t.comment(`UPGrad worst errors: ${tally.summary()}`);
-  for (const dtype of ['float32', 'float64'] as const) {
-    for (const f of ['grad', 'returned']) t.ok(tally.get(`${f} ${dtype}`) <= tolerance(dtype), `${f} ${dtype} within ${tolerance(dtype)}`);
-  }
+      return aggregationErrors(m.aggregate(input(toF64(s.inputs.losses), s.epoch), { mode: 'param', G }), s, c.dtype, G);
+    },
+  });
 });
 
 function gaussian(seed: number, scales = [1, 1, 1], m = 20): Float64Array[] {

@@ -1,40 +1,20 @@
 import t from 'tap';
-import { combine } from '../../optimizers/common.js';
 import { createUW, uwDefinition } from '../../optimizers/uw.js';
 import { Rng } from '../../src/rng.js';
-import { ErrorTally, loadOracle, relErr, toF64, tolerance, toRows } from '../helpers/oracle.js';
+import { oracleInput, relErr, replayOracle, toF64, weighingErrors } from '../helpers/oracle.js';
 
 const rng = Rng.fromSeed(0);
 
 t.test('UW replays every LibMTL case of UW.json', async (t) => {
-  const oracle = loadOracle('UW');
-  const tally = new ErrorTally();
-  for (const c of oracle.cases) {
-    const m = createUW(oracle.n);
-    const tol = tolerance(c.dtype);
-    for (const s of c.steps) {
+  replayOracle(t, 'UW', {
+    fields: ['grad', 'returned', 'objective', 'loss_scale_grad'],
+    create: (_c, file) => createUW(file.n),
+    step: (m, s, c) => {
       m.setLearnable(toF64(s.inputs.loss_scale));
-      const G = toRows(s.inputs.G);
-      const r = m.weigh({ epoch: s.epoch, losses: toF64(s.inputs.losses), lossHistory: [], rng });
-      const where = `${c.id} step ${s.index}`;
-      const errs = {
-        grad: relErr(combine(r.coefficients, G), s.outputs.grad, s.inputs.G, c.dtype),
-        returned: relErr(r.weights ?? [], s.outputs.returned, s.inputs.G, c.dtype),
-        objective: relErr(r.objective, s.outputs.objective, s.inputs.G, c.dtype),
-        loss_scale_grad: relErr(r.learnableGrad ?? [], s.outputs.loss_scale_grad, s.inputs.G, c.dtype),
-      };
-      for (const [field, err] of Object.entries(errs)) {
-        const e = tally.add(`${field} ${c.dtype}`, err, where);
-        if (!(e <= tol)) t.fail(`${where} ${field}: error ${e} > ${tol}`);
-      }
-    }
-  }
-  t.comment(`UW worst errors: ${tally.summary()}`);
-  for (const dtype of ['float32', 'float64'] as const) {
-    for (const field of ['grad', 'returned', 'objective', 'loss_scale_grad']) {
-      t.ok(tally.get(`${field} ${dtype}`) <= tolerance(dtype), `${field} ${dtype} within ${tolerance(dtype)}`);
-    }
-  }
+      const r = m.weigh(oracleInput(s, rng));
+      return { ...weighingErrors(r, s, c.dtype), loss_scale_grad: relErr(r.learnableGrad ?? [], s.outputs.loss_scale_grad, s.inputs.G, c.dtype) };
+    },
+  });
 });
 
 t.test('UW starts at s = -0.5, and the learnable gradient is that of the objective', async (t) => {
