@@ -1,12 +1,9 @@
 import t from 'tap';
+import { near } from '../helpers/near.js';
 import { deltaM, deltaMFromSpec, relativeImprovements, type MetricDecl } from '../../src/metrics/deltam.js';
 import { ConfigError } from '../../src/errors.js';
 import { TABLE2_DELTA_M, TABLE2_METRICS, longTermDeltaMSpec } from '../../src/tasks/radar-ecg/metric-spec.js';
 
-const near = (got: number, want: number, tol: number, msg: string): [boolean, string] => [
-  Math.abs(got - want) <= tol,
-  `${msg}: got ${got}, want ${want} ± ${tol}`,
-];
 
 // A LibMTL-style example: two tasks, three metrics.
 const decls: MetricDecl[] = [

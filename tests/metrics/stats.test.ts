@@ -1,4 +1,5 @@
 import t from 'tap';
+import { near } from '../helpers/near.js';
 import {
   confidenceInterval,
   logGamma,
@@ -14,10 +15,6 @@ import {
 import { ConfigError } from '../../src/errors.js';
 
 /** [passes, message] for t.ok(...near(...)). */
-const near = (got: number, want: number, tol: number, msg: string): [boolean, string] => [
-  Math.abs(got - want) <= tol,
-  `${msg}: got ${got}, want ${want} ± ${tol}`,
-];
 
 t.test('mean, sample variance (n − 1), std and standard error by hand', async (t) => {
   const xs = [2, 4, 4, 4, 5, 5, 7, 9];

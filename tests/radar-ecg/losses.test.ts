@@ -1,4 +1,5 @@
 import t from 'tap';
+import { near } from '../helpers/near.js';
 import { loadBackend } from '../../src/tf/backend.js';
 import {
   anchorLoss,
@@ -13,10 +14,6 @@ import { ConfigError } from '../../src/errors.js';
 
 const { tf } = await loadBackend();
 
-const near = (got: number, want: number, tol: number, msg: string): [boolean, string] => [
-  Math.abs(got - want) <= tol,
-  `${msg}: got ${got}, want ${want} ± ${tol}`,
-];
 
 /** Value of a scalar loss, disposing it. */
 function value(s: ReturnType<typeof shapeLoss>): number {

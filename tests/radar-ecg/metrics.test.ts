@@ -1,4 +1,5 @@
 import t from 'tap';
+import { near } from '../helpers/near.js';
 import {
   aggregateTrials,
   anchorMetrics,
@@ -26,10 +27,6 @@ import { ConfigError } from '../../src/errors.js';
 import { TABLE2_DELTA_M, table2Row } from '../../src/tasks/radar-ecg/metric-spec.js';
 import { deltaMFromSpec } from '../../src/metrics/deltam.js';
 
-const near = (got: number, want: number, tol: number, msg: string): [boolean, string] => [
-  Math.abs(got - want) <= tol,
-  `${msg}: got ${got}, want ${want} ± ${tol}`,
-];
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers, by hand
