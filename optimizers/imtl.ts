@@ -53,17 +53,42 @@ export interface IMTLCoefficients {
   readonly fallback: 'none' | 'pinv';
 }
 
+/** The Euclidean norm of the vector x(0..len−1), computed as linalg's norm() does (scaled by max|x|). */
+function scaledNorm(len: number, x: (k: number) => number): number {
+  let mx = 0;
+  for (let k = 0; k < len; k++) mx = Math.max(mx, Math.abs(x(k)));
+  if (mx === 0 || !Number.isFinite(mx)) return mx;
+  let acc = 0;
+  for (let k = 0; k < len; k++) {
+    const v = x(k) / mx;
+    acc += v * v;
+  }
+  return mx * Math.sqrt(acc);
+}
+
 /** IMTL-G's closed form on the (already loss-scaled) task gradients. */
-export function imtlCoefficients(method: string, G: readonly Float64Array[]): IMTLCoefficients {
+export function imtlCoefficients(method: string, G: readonly Float64Array[], rowScale?: ArrayLike<number>): IMTLCoefficients {
   const n = G.length;
+  const len = G[0]?.length ?? 0;
+  // g̃_i = rowScale_i · G_i (IMTL-L's e^{s_i}), formed element by element: no m-length copies (at
+  // paper scale a row has 23 M entries), with the same operations in the same order as scaling the
+  // rows, dividing by max|g̃| and forming u_i, D and U explicitly, so every sum is the same.
+  const rs = Float64Array.from({ length: n }, (_, i) => (rowScale ? (rowScale[i] as number) : 1));
   let scale = 0;
-  for (const g of G) for (const x of g) scale = Math.max(scale, Math.abs(x));
+  for (let i = 0; i < n; i++) {
+    const g = G[i] as Float64Array;
+    const r = rs[i] as number;
+    for (let k = 0; k < len; k++) scale = Math.max(scale, Math.abs(rowScale ? (g[k] as number) * r : (g[k] as number)));
+  }
   if (!Number.isFinite(scale)) throw new NumericalError(`${method}: task gradients contain a non-finite value`);
   const alpha = new Float64Array(n);
   const kept: number[] = [];
   const dropped: number[] = [];
-  const Gs = G.map((g) => (scale > 0 ? g.map((x) => x / scale) : g));
-  const norms = Gs.map((g) => norm(g));
+  const value = (i: number, k: number): number => {
+    const x = rowScale ? ((G[i] as Float64Array)[k] as number) * (rs[i] as number) : ((G[i] as Float64Array)[k] as number);
+    return scale > 0 ? x / scale : x;
+  };
+  const norms = G.map((_, i) => scaledNorm(len, (k) => value(i, k)));
   for (let i = 0; i < n; i++) ((norms[i] as number) > 0 ? kept : dropped).push(i);
   if (kept.length === 0) return { alpha, dropped, fallback: 'none' };
   if (kept.length === 1) {
@@ -71,20 +96,37 @@ export function imtlCoefficients(method: string, G: readonly Float64Array[]): IM
     return { alpha, dropped, fallback: 'none' };
   }
   const first = kept[0] as number;
-  const g1 = Gs[first] as Float64Array;
-  const u = (i: number): Float64Array => (Gs[i] as Float64Array).map((x) => x / (norms[i] as number));
-  const u1 = u(first);
   const rest = kept.slice(1);
-  const D = rest.map((i) => g1.map((x, k) => x - ((Gs[i] as Float64Array)[k] as number)));
-  const U = rest.map((i) => {
-    const ui = u(i);
-    return u1.map((x, k) => x - (ui[k] as number));
-  });
-  // a = (g̃_1 Uᵀ)(D Uᵀ)⁻¹  ⇔  (D Uᵀ)ᵀ aᵀ = U g̃_1.
   const m = rest.length;
-  const DUt: Matrix = D.map((d) => Float64Array.from(U, (uj) => dot(d, uj)));
+  // a = (g̃_1 Uᵀ)(D Uᵀ)⁻¹  ⇔  (D Uᵀ)ᵀ aᵀ = U g̃_1, with D_j = g̃_1 − g̃_j and U_j = u_1 − u_j.
+  const DUt: Matrix = Array.from({ length: m }, () => new Float64Array(m));
+  const rhs = new Float64Array(m);
+  const n1 = norms[first] as number;
+  const G1 = G[first] as Float64Array;
+  const r1 = rs[first] as number;
+  const Gr = rest.map((i) => G[i] as Float64Array);
+  const rr = rest.map((i) => rs[i] as number);
+  const nr = rest.map((i) => norms[i] as number);
+  const d = new Float64Array(m);
+  const uu = new Float64Array(m);
+  for (let k = 0; k < len; k++) {
+    let g1 = rowScale ? (G1[k] as number) * r1 : (G1[k] as number);
+    if (scale > 0) g1 /= scale;
+    const u1 = g1 / n1;
+    for (let p = 0; p < m; p++) {
+      let gi = rowScale ? ((Gr[p] as Float64Array)[k] as number) * (rr[p] as number) : ((Gr[p] as Float64Array)[k] as number);
+      if (scale > 0) gi /= scale;
+      d[p] = g1 - gi;
+      uu[p] = u1 - gi / (nr[p] as number);
+    }
+    for (let p = 0; p < m; p++) {
+      const row = DUt[p] as Float64Array;
+      const dp = d[p] as number;
+      for (let q = 0; q < m; q++) row[q] += dp * (uu[q] as number);
+      rhs[p] += g1 * (uu[p] as number);
+    }
+  }
   const lhs: Matrix = Array.from({ length: m }, (_, i) => Float64Array.from({ length: m }, (_, j) => (DUt[j] as Float64Array)[i] as number));
-  const rhs = Float64Array.from(U, (uj) => dot(g1, uj));
   // Singular values of the (n−1)×(n−1) system decide: regular → Gaussian elimination (LibMTL's
   // torch.inverse path, same answer); numerically singular → minimum-norm least squares.
   const svd = smallSvd(lhs);
@@ -210,8 +252,7 @@ export function createIMTL(nTasks: number, params?: Partial<IMTLParams>): Gradie
       if (es.some((v) => !Number.isFinite(v) || v === 0)) {
         throw new NumericalError(`${label}: e^s is not a finite positive number for s = ${JSON.stringify(Array.from(logScale))}`);
       }
-      const scaled = grads.G.map((g, i) => g.map((x) => x * (es[i] as number)));
-      const { alpha, dropped, fallback } = imtlCoefficients(label, scaled);
+      const { alpha, dropped, fallback } = imtlCoefficients(label, grads.G, es);
       // Coefficients on the raw task gradients (or raw per-sample rep gradients): α_i e^{s_i}.
       const coefficients = alpha.map((a, i) => a * (es[i] as number));
       const rows = grads.mode === 'rep' && grads.rep ? grads.rep.perSample : grads.G;
