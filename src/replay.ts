@@ -192,7 +192,7 @@ function replayCase(ctx: Ctx, c: Obj, n: number, seed: number): CaseResult {
   const method = ctx.def.create(n, params);
   const rng = Rng.fromSeed(`replay:${id}:${seed}`);
 
-  if (c.statistics) return statisticalCase(ctx, c, method, id);
+  if (c.statistics) return statisticalCase(c, method, id);
 
   const raises = c.raises as Obj | undefined;
   for (const s of (c.steps ?? []) as Obj[]) {
@@ -353,7 +353,7 @@ function recombine(method: MtlMethod, input: StepInput, grads: TaskGradients, w:
 }
 
 /** GradDrop's keep-rate property, with our own generator: the positive group is kept with probability P. */
-function statisticalCase(ctx: Ctx, c: Obj, method: MtlMethod, id: string): CaseResult {
+function statisticalCase(c: Obj, method: MtlMethod, id: string): CaseResult {
   const st = c.statistics as Obj;
   const rep = rows(st.rep);
   const R = (st.rep_grads as Json[]).map((r) => rows(r));
@@ -398,7 +398,6 @@ function statisticalCase(ctx: Ctx, c: Obj, method: MtlMethod, id: string): CaseR
     if (!(z <= 4)) failures.push(`feature ${f}: kept-positive frequency ${(keptPos[f]! / N).toFixed(4)} vs P ${p.toFixed(4)} (|z| ${z.toFixed(2)})`);
   }
   if (mixtures) failures.push(`${mixtures} outputs mixed positive and negative tasks`);
-  void ctx;
   return { id, status: failures.length ? 'fail' : 'pass', maxError: maxZ, comparisons, failures, notes: [`${N} draws; max |z| ${maxZ.toFixed(2)} (property check, own generator)`], steps: [] };
 }
 

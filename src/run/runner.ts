@@ -216,6 +216,7 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
       const improved = selection.bestScore === null || score > selection.bestScore;
       selection = { reference, bestScore: improved ? score : selection.bestScore, bestEpoch: improved ? epoch : selection.bestEpoch };
       if (improved) writeCheckpoint(join(dir, 'best.ckpt'), { header: { key: spec.key, epoch }, tensors: variableRecords(vars(model), 'model') });
+      const optState = optimizer.getState();
       const header: CheckpointHeader = {
         key: spec.key,
         epoch: epoch + 1,
@@ -223,10 +224,9 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
         lossHistory: trainer.lossHistory.map((r) => Array.from(r)),
         methodState: method.getState(),
         optimizerStep: optimizer.steps,
-        optimizerSlots: Object.entries(optimizer.getState().slots).map(([name, s]) => ({ name, shape: s.shape, count: s.values.length })),
+        optimizerSlots: Object.entries(optState.slots).map(([name, s]) => ({ name, shape: s.shape, count: s.values.length })),
         selection,
       };
-      const optState = optimizer.getState();
       const tensors: TensorRecord[] = [
         ...variableRecords(vars(model), 'model'),
         ...Object.entries(optState.slots).flatMap(([name, s]) => s.values.map((v, k) => ({ name: `opt/${name}/${k}`, shape: s.shape, data: v }))),

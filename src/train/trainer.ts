@@ -50,8 +50,6 @@ export class Trainer {
 
   /** Train one epoch and append its mean losses to the history. */
   runEpoch(): EpochSummary {
-    const tf = this.stepper.model;
-    void tf;
     const n = this.stepper.model.taskNames.length;
     const epoch = this.epoch;
     const lr = learningRateAt(this.baseLr, this.schedule, epoch);

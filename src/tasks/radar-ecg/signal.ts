@@ -10,8 +10,8 @@ export type Series = ArrayLike<number>;
 export const SAMPLE_RATE_HZ = 200;
 export const MS_PER_SAMPLE = 1000 / SAMPLE_RATE_HZ;
 
-/** (x − min)/(max − min). A constant series (max = min) maps to zeros instead of NaN. */
-export function minMaxNormalise(x: Series): Float64Array {
+/** Smallest and largest value of a series. */
+function extent(x: Series): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < x.length; i++) {
@@ -19,6 +19,12 @@ export function minMaxNormalise(x: Series): Float64Array {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
+  return [lo, hi];
+}
+
+/** (x − min)/(max − min). A constant series (max = min) maps to zeros instead of NaN. */
+export function minMaxNormalise(x: Series): Float64Array {
+  const [lo, hi] = extent(x);
   const out = new Float64Array(x.length);
   const range = hi - lo;
   if (!(range > 0)) return out;
@@ -28,13 +34,7 @@ export function minMaxNormalise(x: Series): Float64Array {
 
 /** max − min. */
 export function valueRange(x: Series): number {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
+  const [lo, hi] = extent(x);
   return hi - lo;
 }
 
