@@ -79,7 +79,7 @@ export const egaDefinition: MethodDefinition<EGAParams> = {
   defaults: { T: 1.0, warmupEpoch: 4, variant: 'paper', rankEps: FLOAT32_EPS },
   params: {
     T: { type: 'number', gt: 0, description: 'softmax temperature of the eccentric weights', reference: 'EGA_temp' },
-    warmupEpoch: { type: 'integer', min: 0, description: 'warm-up epoch whose mean loss is the nadir (reference: 4, hard-coded)', short: 'warmup', label: 'non-default' },
+    warmupEpoch: { type: 'integer', min: 0, description: 'warm-up epoch whose mean loss is the nadir (reference: 4, hard-coded)', short: 'warmup', label: 'non-default', warmup: true },
     variant: {
       type: 'enum',
       values: ['paper', 'reference-code'],

@@ -50,6 +50,7 @@ export const stchDefinition: MethodDefinition<STCHParams> = {
       description: 'epoch whose batch losses define the nadir point; smoothing starts after it',
       short: 'warmup',
       reference: 'STCH_warmup_epoch',
+      warmup: true,
     },
   },
   capabilities: lossWeightingCaps({ stateful: true, usesLossHistory: true }),

@@ -150,6 +150,8 @@ export interface ParamSpec {
   readonly label?: 'always' | 'non-default';
   /** The reference implementation's argument name (LibMTL / radarODE-MTL), for replay. */
   readonly reference?: string;
+  /** A warm-up epoch W (epochs 0..W are the warm-up): experiment configs require W ≤ epochs − 2. */
+  readonly warmup?: boolean;
 }
 
 export interface Paper {

@@ -309,6 +309,11 @@ export class RadarEcgDataset {
     }
   }
 
+  /** The three targets of one window, without reading its input: the cycle (raw mV, 200 points), anchor train, PPI class. */
+  windowTargets(ref: WindowRef, placement?: Placement): { ecgShape: Float32Array; anchor: Uint8Array; ppi: number } {
+    return this.readTargets(ref, this.placementOf(placement));
+  }
+
   private readTargets(ref: WindowRef, pl: Placement): { ecgShape: Float32Array; anchor: Uint8Array; ppi: number } {
     const pf = this.trial(ref.trial).files.placements[pl]!;
     const cs = this.manifest.window.cycleSamples;

@@ -58,7 +58,7 @@ export const runCommand: CommandModule<object, Args> = {
     if (!args.config && !args.preset) throw new ConfigError('run', 'nothing', '--config FILE or --preset NAME');
     if (args.config && args.preset) throw new ConfigError('run', '--config and --preset', 'only one of them');
     if (!(Number.isInteger(args.jobs) && args.jobs >= 1)) throw new ConfigError('--jobs', args.jobs, 'an integer >= 1');
-    const raws: Record<string, unknown>[] = args.config ? [JSON.parse(JSON.stringify(loadConfigFile(args.config))) as Record<string, unknown>] : presetConfigs(args.preset!);
+    const raws: Record<string, unknown>[] = args.config ? [JSON.parse(JSON.stringify(loadConfigFile(args.config))) as Record<string, unknown>] : presetConfigs(args.preset!, args.epochs !== undefined ? { epochs: args.epochs } : {});
     const optimizers = list(args.optimizers);
     const seeds = list(args.seeds);
     // Validate every experiment before running any.

@@ -12,6 +12,7 @@ import type { GradMode, ParamValues } from '../../optimizers/types.js';
 import { ConfigError, DataError, fmt } from '../errors.js';
 import { getTask } from '../tasks/index.js';
 import { noiseLabel, type NoiseCondition } from '../tasks/task.js';
+import { TRIVIAL_METHOD, trivialLabel } from '../tasks/trivial.js';
 
 type Scalar = number | string | boolean;
 
@@ -47,6 +48,10 @@ export interface ExperimentConfig {
   /** Where generated datasets are cached; a real dataset directory is given by dataPath. */
   readonly dataDir: string;
   readonly dataPath?: string;
+  /** Record the task's trivial predictors beside the trained runs (default true). */
+  readonly trivial: boolean;
+  /** The task's evaluation protocol (default: the task's first, e.g. radar-ecg's `leak-free`). */
+  readonly evaluation?: string;
 }
 
 /** One cell of the grid. */
@@ -70,9 +75,11 @@ export interface RunSpec {
   readonly selection: Selection;
   readonly training: TrainingOverrides;
   readonly dataPath?: string;
+  /** Evaluation protocol, present only when it is not the task's default. */
+  readonly evaluation?: string;
 }
 
-const TOP_KEYS = ['name', 'task', 'preset', 'optimizers', 'singleTask', 'seeds', 'epochs', 'batchSize', 'mode', 'noise', 'selection', 'training', 'dataDir', 'dataPath'] as const;
+const TOP_KEYS = ['name', 'task', 'preset', 'optimizers', 'singleTask', 'seeds', 'epochs', 'batchSize', 'mode', 'noise', 'selection', 'training', 'dataDir', 'dataPath', 'trivial', 'evaluation'] as const;
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -201,6 +208,15 @@ export function validateConfig(raw: unknown, source = 'config'): ExperimentConfi
   const singleTask = raw.singleTask === undefined ? false : raw.singleTask;
   if (typeof singleTask !== 'boolean') throw new ConfigError('singleTask', singleTask, 'true or false');
   if (optimizers.length === 0 && !singleTask) throw new ConfigError('optimizers', raw.optimizers, 'at least one method (or singleTask: true)');
+  const trivial = raw.trivial === undefined ? true : raw.trivial;
+  if (typeof trivial !== 'boolean') throw new ConfigError('trivial', trivial, 'true or false');
+  let evaluation: string | undefined;
+  if (raw.evaluation !== undefined) {
+    const allowed = task.evaluations ?? [];
+    evaluation = str(raw.evaluation, 'evaluation');
+    if (!allowed.includes(evaluation)) throw new ConfigError('evaluation', evaluation, allowed.length > 0 ? `one of ${allowed.join(', ')} for task ${task.id}` : `no evaluation option (task ${task.id} has one protocol)`);
+    if (evaluation === allowed[0]) evaluation = undefined;
+  }
   return {
     name: raw.name === undefined ? `${task.id}-${preset}` : str(raw.name, 'name'),
     task: task.id,
@@ -216,6 +232,8 @@ export function validateConfig(raw: unknown, source = 'config'): ExperimentConfi
     training,
     dataDir: raw.dataDir === undefined ? 'data' : str(raw.dataDir, 'dataDir'),
     ...(raw.dataPath !== undefined ? { dataPath: str(raw.dataPath, 'dataPath') } : {}),
+    trivial,
+    ...(evaluation !== undefined ? { evaluation } : {}),
   };
 }
 
@@ -265,6 +283,26 @@ function stable(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * Warm-up parameters (`warmup: true` in the method's parameter spec, e.g. EGA's and STCH's
+ * `warmupEpoch` W: epochs 0..W are the warm-up) must leave at least one epoch of the run after
+ * them; a value that does not is rejected naming the parameter.
+ */
+function checkWarmups(entry: OptimizerEntry, epochs: number, path: string): void {
+  const def = getMethod(entry.method);
+  for (const [k, spec] of Object.entries(def.params)) {
+    if (!spec.warmup) continue;
+    const given = entry.params[k];
+    const values = given === undefined ? [def.defaults[k]] : Array.isArray(given) ? given : [given];
+    values.forEach((v, i) => {
+      if (typeof v === 'number' && v + 1 >= epochs) {
+        const at = given === undefined ? `${path}.params.${k} (default)` : Array.isArray(given) ? `${path}.params.${k}[${i}]` : `${path}.params.${k}`;
+        throw new ConfigError(at, v, `a warm-up that ends before the run does: at most ${epochs - 2} for a ${epochs}-epoch run (epochs 0..${k} are the warm-up)`);
+      }
+    });
+  }
+}
+
 /** Expand the config into its runs, in a deterministic order. */
 export function expandGrid(cfg: ExperimentConfig): RunSpec[] {
   const task = getTask(cfg.task);
@@ -272,10 +310,27 @@ export function expandGrid(cfg: ExperimentConfig): RunSpec[] {
   const epochs = cfg.epochs ?? defaults.epochs;
   const batchSize = cfg.batchSize ?? defaults.batchSize;
   const cells: Omit<RunSpec, 'key'>[] = [];
-  const base = { task: cfg.task, preset: cfg.preset, epochs, batchSize, trainNoise: cfg.noise.train, evalNoise: cfg.noise.eval, selection: cfg.selection, training: cfg.training, ...(cfg.dataPath ? { dataPath: cfg.dataPath } : {}) };
+  const base = {
+    task: cfg.task,
+    preset: cfg.preset,
+    epochs,
+    batchSize,
+    trainNoise: cfg.noise.train,
+    evalNoise: cfg.noise.eval,
+    selection: cfg.selection,
+    training: cfg.training,
+    ...(cfg.dataPath ? { dataPath: cfg.dataPath } : {}),
+    ...(cfg.evaluation ? { evaluation: cfg.evaluation } : {}),
+  };
+  // A non-default evaluation protocol is part of every row's label, so its numbers are never mixed with the default's.
+  const suffix = cfg.evaluation ? ` [${cfg.evaluation} eval]` : '';
+  cfg.optimizers.forEach((entry, i) => checkWarmups(entry, epochs, `optimizers[${i}]`));
   for (const seed of cfg.seeds) {
+    if (cfg.trivial) {
+      for (const d of task.trivialPredictors ?? []) cells.push({ ...base, label: trivialLabel(d) + suffix, method: TRIVIAL_METHOD, params: { predictor: d.id }, singleTask: null, seed, mode: 'param' });
+    }
     if (cfg.singleTask) {
-      task.taskNames.forEach((name, t) => cells.push({ ...base, label: `STL(${name})`, method: 'single-task', params: {}, singleTask: t, seed, mode: 'param' }));
+      task.taskNames.forEach((name, t) => cells.push({ ...base, label: `STL(${name})${suffix}`, method: 'single-task', params: {}, singleTask: t, seed, mode: 'param' }));
     }
     for (const entry of cfg.optimizers) {
       const def = getMethod(entry.method);
@@ -283,7 +338,7 @@ export function expandGrid(cfg: ExperimentConfig): RunSpec[] {
         const full = { ...def.defaults, ...p } as ParamValues;
         const mode = def.kind === 'loss-weighting' ? 'param' : def.capabilities.requiresRep ? 'rep' : cfg.mode;
         if (mode === 'rep' && !def.capabilities.repMode) throw new ConfigError(`optimizers (${def.displayName})`, 'rep', 'param mode (this method has no representation-gradient mode)');
-        cells.push({ ...base, label: canonicalLabel(def, full) + (mode === 'rep' && def.kind === 'gradient-aggregation' && !def.capabilities.requiresRep ? ' [rep]' : ''), method: def.id, params: full, singleTask: null, seed, mode });
+        cells.push({ ...base, label: canonicalLabel(def, full) + (mode === 'rep' && def.kind === 'gradient-aggregation' && !def.capabilities.requiresRep ? ' [rep]' : '') + suffix, method: def.id, params: full, singleTask: null, seed, mode });
       }
     }
   }

@@ -19,10 +19,11 @@ import { relativeImprovements } from '../metrics/deltam.js';
 import { Rng, type RngState } from '../rng.js';
 import { getTask } from '../tasks/index.js';
 import { noiseLabel, type MetricSpec, type PreparedData, type TaskDefinition } from '../tasks/task.js';
+import { TRIVIAL_METHOD } from '../tasks/trivial.js';
 import type { BackendChoice } from '../tf/backend.js';
 import { loadBackend } from '../tf/backend.js';
 import type { MultiTaskModel } from '../tf/model.js';
-import { Optimizer, type OptimizerState } from '../tf/optim.js';
+import { Optimizer, scaleSchedule, type OptimizerState } from '../tf/optim.js';
 import { MtlStepper } from '../tf/plumbing.js';
 import { Trainer } from '../train/trainer.js';
 import { readCheckpoint, restoreVariables, variableRecords, writeCheckpoint, type TensorRecord } from './checkpoint.js';
@@ -53,6 +54,7 @@ interface CheckpointHeader {
   readonly key: string;
   readonly epoch: number;
   readonly rng: RngState;
+  readonly batchRng: RngState;
   readonly lossHistory: number[][];
   readonly methodState: JsonObject;
   readonly optimizerStep: number;
@@ -125,16 +127,78 @@ function methodFor(spec: RunSpec, task: TaskDefinition): MtlMethod {
   return getMethod(spec.method).create(n, spec.params);
 }
 
-/** Selection score: mean relative improvement over the first epoch's metrics on the selection split (higher is better). */
-function selectionScore(metrics: readonly MetricSpec[], reference: readonly number[], values: readonly number[], single: number | null, taskNames: readonly string[]): number {
-  const keep = metrics.map((m, i) => ({ m, i })).filter(({ m, i }) => (single === null || m.task === taskNames[single]) && Number.isFinite(reference[i]) && reference[i] !== 0 && Number.isFinite(values[i]));
-  if (keep.length === 0) return -Infinity;
-  const r = relativeImprovements(keep.map((k) => k.m), keep.map((k) => reference[k.i] as number), keep.map((k) => values[k.i] as number));
-  return r.reduce((a, b) => a + b, 0) / r.length;
+/**
+ * Selection score of an epoch (higher is better), relative to the run's first epoch.
+ *
+ * 'validation' (default): minus the mean over the trained tasks of the validation loss as a
+ * fraction of the first epoch's (losses are positive, so the score is finite and meaningful even
+ * when a metric of the first epoch is degenerate, e.g. a PCC of −0.0001).
+ * 'test-reference' (the reference code): the mean relative improvement of the test metrics over
+ * the first epoch's; metrics whose first-epoch value is zero or non-finite are left out.
+ * A non-finite score (a diverged epoch) is −∞, never selected over a finite one.
+ */
+export function selectionScore(kind: RunSpec['selection'], metrics: readonly MetricSpec[], reference: readonly number[], values: readonly number[], single: number | null, taskNames: readonly string[]): number {
+  let score: number;
+  if (kind === 'validation') {
+    const ts = taskNames.map((_, t) => t).filter((t) => single === null || t === single);
+    const ratios = ts.map((t) => (values[t] as number) / (reference[t] as number));
+    score = -ratios.reduce((a, b) => a + b, 0) / ratios.length;
+  } else {
+    const keep = metrics.map((m, i) => ({ m, i })).filter(({ m, i }) => (single === null || m.task === taskNames[single]) && Number.isFinite(reference[i]) && reference[i] !== 0 && Number.isFinite(values[i]));
+    if (keep.length === 0) return -Infinity;
+    const r = relativeImprovements(keep.map((k) => k.m), keep.map((k) => reference[k.i] as number), keep.map((k) => values[k.i] as number));
+    score = r.reduce((a, b) => a + b, 0) / r.length;
+  }
+  return Number.isFinite(score) ? score : -Infinity;
 }
 
-function metricVector(metrics: readonly MetricSpec[], rec: Record<string, number>): number[] {
+/** What the selection reads from an evaluation: the task losses ('validation') or the declared metrics ('test-reference'). */
+function selectionVector(kind: RunSpec['selection'], metrics: readonly MetricSpec[], taskNames: readonly string[], rec: Record<string, number>): number[] {
+  if (kind === 'validation') return taskNames.map((t) => rec[`${t}/loss`] ?? NaN);
   return metrics.map((m) => rec[`${m.task}/${m.name}`] ?? NaN);
+}
+
+/**
+ * The random streams of a run: initialisation (the task's model seed), batch order and the method's
+ * own draws depend on the seed, the task, the preset and its data, never on the evaluation
+ * conditions or the row's place in the grid. Every method of a seed sees the same batches in the
+ * same order (a paired comparison); the method's draws come from their own stream.
+ */
+function runStreams(spec: RunSpec, fingerprint: string): { batches: Rng; method: Rng } {
+  const id = `${spec.task}:${spec.preset}:${fingerprint}:${spec.seed}`;
+  return { batches: Rng.fromSeed(`batches:${id}`), method: Rng.fromSeed(`method:${id}:${spec.label}`) };
+}
+
+/** Record a trivial predictor: no training, the test metrics under every evaluation condition. */
+async function executeTrivial(spec: RunSpec, ctx: RunContext, task: TaskDefinition, tf: typeof TF, backendName: string, runId: number): Promise<void> {
+  const data = await task.prepareData(tf, spec.preset, { dataDir: ctx.dataDir, seed: DATA_SEED, ...(spec.dataPath ? { dataPath: spec.dataPath } : {}), ...(spec.evaluation ? { evaluation: spec.evaluation } : {}) });
+  try {
+    if (!data.trivialModel) throw new MtlBenchError(`task ${task.id} has no trivial predictors`);
+    const p = provenance();
+    ctx.db.prepare('UPDATE runs SET git_commit = ?, package_version = ?, node_version = ?, backend = ?, dataset_fingerprint = ?, dataset = ? WHERE id = ?').run(p.gitCommit, p.packageVersion, p.nodeVersion, backendName, data.fingerprint, data.describe, runId);
+    const model = await data.trivialModel(String(spec.params.predictor));
+    try {
+      const results: { cond: string; test: Record<string, number> }[] = [];
+      for (const cond of spec.evalNoise) results.push({ cond: noiseLabel(cond), test: await data.evaluate(model, 'test', cond, evalRng(spec, 'test', noiseLabel(cond))) });
+      const insEval = ctx.db.prepare('INSERT OR REPLACE INTO evaluations (run_id, condition, split, task, metric, value) VALUES (?, ?, ?, ?, ?, ?)');
+      ctx.db.transaction(() => {
+        for (const r of results) for (const [k, v] of Object.entries(r.test)) {
+          const [tname, metric] = k.split('/') as [string, string];
+          insEval.run(runId, r.cond, 'test', tname, metric, Number.isFinite(v) ? v : null);
+        }
+        ctx.db.prepare("UPDATE runs SET status = 'completed', ended_at = ?, epochs_done = 0, worker_pid = NULL WHERE id = ?").run(new Date().toISOString(), runId);
+      })();
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    data.dispose?.();
+  }
+}
+
+/** Evaluation noise draws: the same for every run of a seed (common random numbers). */
+function evalRng(spec: RunSpec, split: string, cond: string, epoch = -1): Rng {
+  return Rng.fromSeed(`eval:${spec.task}:${spec.preset}:${spec.seed}:${split}:${epoch}:${cond}`);
 }
 
 /** Train, evaluate and record one claimed run. Throws only for programming errors; run failures are recorded as `errored`. */
@@ -143,6 +207,18 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
   const row = db.prepare('SELECT id, checkpoint_epoch FROM runs WHERE key = ?').get(spec.key) as { id: number; checkpoint_epoch: number | null };
   const task = getTask(spec.task);
   const { tf, name: backendName } = await loadBackend(ctx.backend);
+  if (spec.method === TRIVIAL_METHOD) {
+    try {
+      await executeTrivial(spec, ctx, task, tf, backendName, row.id);
+      ctx.onProgress?.({ kind: 'run-end', label: spec.label, status: 'completed' });
+      return 'completed';
+    } catch (e) {
+      const msg = e instanceof MtlBenchError ? `${e.name}: ${e.message}` : ((e as Error).stack ?? String(e));
+      db.prepare("UPDATE runs SET status = 'errored', error = ?, ended_at = ?, worker_pid = NULL WHERE id = ?").run(msg, new Date().toISOString(), row.id);
+      ctx.onProgress?.({ kind: 'run-end', label: spec.label, status: 'errored', error: msg });
+      return 'errored';
+    }
+  }
   const dir = checkpointDir(ctx.dbFile, spec.key);
   mkdirSync(dir, { recursive: true });
   let data: PreparedData | null = null;
@@ -150,7 +226,7 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
   let optimizer: Optimizer | null = null;
   let stepper: MtlStepper | null = null;
   try {
-    data = await task.prepareData(tf, spec.preset, { dataDir: ctx.dataDir, seed: DATA_SEED, ...(spec.dataPath ? { dataPath: spec.dataPath } : {}) });
+    data = await task.prepareData(tf, spec.preset, { dataDir: ctx.dataDir, seed: DATA_SEED, ...(spec.dataPath ? { dataPath: spec.dataPath } : {}), ...(spec.evaluation ? { evaluation: spec.evaluation } : {}) });
     const p = provenance();
     db.prepare('UPDATE runs SET git_commit = ?, package_version = ?, node_version = ?, backend = ?, dataset_fingerprint = ?, dataset = ? WHERE id = ?').run(p.gitCommit, p.packageVersion, p.nodeVersion, backendName, data.fingerprint, data.describe, row.id);
     model = task.createModel(tf, spec.preset, spec.seed);
@@ -160,7 +236,9 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
     optimizer = new Optimizer(tf, optCfg);
     const maxNorm = typeof spec.params.maxNorm === 'number' && spec.method === 'nash-mtl' ? spec.params.maxNorm : 0;
     stepper = new MtlStepper(tf, model, method, task.lossFn(tf), optimizer, { mode: spec.mode, maxGradNorm: maxNorm });
-    let rng = Rng.fromSeed(`run:${spec.key}`);
+    const streams = runStreams(spec, data.fingerprint);
+    let rng = streams.method;
+    let batchRng = streams.batches;
     let selection: CheckpointHeader['selection'] = { reference: null, bestScore: null, bestEpoch: null };
     const vars = (m: MultiTaskModel): TF.Variable[] => [...m.shared, ...m.heads.flat(), ...m.buffers];
     let startEpoch = 0;
@@ -181,6 +259,7 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
         method.setLearnable(learnable.data);
       }
       rng = Rng.fromState(ck.header.rng);
+      batchRng = Rng.fromState(ck.header.batchRng);
       lossHistory.push(...ck.header.lossHistory.map((r) => Float64Array.from(r)));
       selection = ck.header.selection;
       startEpoch = ck.header.epoch;
@@ -190,12 +269,21 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
     }
     ctx.onProgress?.({ kind: 'run-start', label: spec.label, seed: spec.seed, epochs: spec.epochs, resumedAt: startEpoch });
     const sampled: { epoch: number; step: number; weights: Float64Array }[] = [];
-    const trainer = new Trainer(stepper, data.trainBatches(spec.batchSize, spec.trainNoise), rng, optCfg.lr, defaults.schedule, {
-      onStep: (epoch, step, report) => {
-        if (report.weights && step % ctx.weightSampleEvery === 0) sampled.push({ epoch, step, weights: report.weights });
-        ctx.onProgress?.({ kind: 'step', label: spec.label, epoch, step, losses: Array.from(report.losses) });
+    const schedule = scaleSchedule(defaults.schedule, defaults.epochs, spec.epochs);
+    const trainer = new Trainer(
+      stepper,
+      data.trainBatches(spec.batchSize, spec.trainNoise),
+      rng,
+      optCfg.lr,
+      schedule,
+      {
+        onStep: (epoch, step, report) => {
+          if (report.weights && step % ctx.weightSampleEvery === 0) sampled.push({ epoch, step, weights: report.weights });
+          ctx.onProgress?.({ kind: 'step', label: spec.label, epoch, step, losses: Array.from(report.losses) });
+        },
       },
-    });
+      batchRng,
+    );
     trainer.lossHistory.push(...lossHistory);
     trainer.epoch = startEpoch;
     const metrics = task.metrics;
@@ -203,16 +291,15 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
     const insMetric = db.prepare('INSERT OR REPLACE INTO epoch_metrics (run_id, epoch, split, task, metric, value) VALUES (?, ?, ?, ?, ?, ?)');
     const insWeight = db.prepare('INSERT OR REPLACE INTO task_weights (run_id, epoch, step, task, weight) VALUES (?, ?, ?, ?, ?)');
     const insTiming = db.prepare('INSERT OR REPLACE INTO timings (run_id, epoch, steps, epoch_seconds, step_ms_median, forward_ms, backward_ms, aggregate_ms, apply_ms, peak_rss_mb, learning_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-    const evalRng = (split: string, epoch: number, cond: string): Rng => Rng.fromSeed(`eval:${spec.key}:${split}:${epoch}:${cond}`);
     for (let epoch = startEpoch; epoch < spec.epochs; epoch++) {
       sampled.length = 0;
       const summary = trainer.runEpoch();
       const clean = { kind: 'clean' } as const;
-      const val = await data.evaluate(model, 'val', clean, evalRng('val', epoch, 'clean'));
-      const test = await data.evaluate(model, 'test', clean, evalRng('test', epoch, 'clean'));
-      const selVals = metricVector(metrics, spec.selection === 'validation' ? val : test);
+      const val = await data.evaluate(model, 'val', clean, evalRng(spec, 'val', 'clean', epoch));
+      const test = await data.evaluate(model, 'test', clean, evalRng(spec, 'test', 'clean', epoch));
+      const selVals = selectionVector(spec.selection, metrics, names, spec.selection === 'validation' ? val : test);
       const reference = selection.reference ?? selVals;
-      const score = selectionScore(metrics, reference, selVals, spec.singleTask, names);
+      const score = selectionScore(spec.selection, metrics, reference, selVals, spec.singleTask, names);
       const improved = selection.bestScore === null || score > selection.bestScore;
       selection = { reference, bestScore: improved ? score : selection.bestScore, bestEpoch: improved ? epoch : selection.bestEpoch };
       if (improved) writeCheckpoint(join(dir, 'best.ckpt'), { header: { key: spec.key, epoch }, tensors: variableRecords(vars(model), 'model') });
@@ -221,6 +308,7 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
         key: spec.key,
         epoch: epoch + 1,
         rng: rng.state(),
+        batchRng: batchRng.state(),
         lossHistory: trainer.lossHistory.map((r) => Array.from(r)),
         methodState: method.getState(),
         optimizerStep: optimizer.steps,
@@ -256,8 +344,8 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
     restoreVariables(tf, vars(model), best.tensors, 'model', join(dir, 'best.ckpt'));
     const insEval = db.prepare('INSERT OR REPLACE INTO evaluations (run_id, condition, split, task, metric, value) VALUES (?, ?, ?, ?, ?, ?)');
     const results: { cond: string; test: Record<string, number> }[] = [];
-    for (const cond of spec.evalNoise) results.push({ cond: noiseLabel(cond), test: await data.evaluate(model, 'test', cond, evalRng('test', -1, noiseLabel(cond))) });
-    const examples = data.examples ? spec.evalNoise.map((cond) => ({ cond: noiseLabel(cond), ex: data!.examples!(model!, cond, evalRng('examples', -1, noiseLabel(cond))) })) : [];
+    for (const cond of spec.evalNoise) results.push({ cond: noiseLabel(cond), test: await data.evaluate(model, 'test', cond, evalRng(spec, 'test', noiseLabel(cond))) });
+    const examples = data.examples ? spec.evalNoise.map((cond) => ({ cond: noiseLabel(cond), ex: data!.examples!(model!, cond, evalRng(spec, 'examples', noiseLabel(cond))) })) : [];
     db.transaction(() => {
       const insEx = db.prepare('INSERT OR REPLACE INTO examples (run_id, condition, name, series_json) VALUES (?, ?, ?, ?)');
       for (const e of examples) for (const [name, series] of Object.entries(e.ex)) insEx.run(row.id, e.cond, name, JSON.stringify(series));

@@ -1,6 +1,7 @@
 /**
  * The conflicting multi-task regression as a runner task: fast enough for tests of the runner,
- * resume and sharding, and a quick look at how the optimizers differ.
+ * resume and sharding, and a quick look at how the optimizers differ. Train, validation and test
+ * samples are one draw of the same problem (the task functions depend on the data seed).
  */
 import { createHash } from 'node:crypto';
 import type * as TF from '@tensorflow/tfjs';
@@ -8,6 +9,7 @@ import { ConfigError } from '../errors.js';
 import { arrayBatches } from '../train/trainer.js';
 import { createRegressionModel, makeRegressionData, regressionLoss, type RegressionConfig } from './regression.js';
 import type { MetricSpec, NoiseCondition, PreparedData, TaskDefinition } from './task.js';
+import { constantModel } from './trivial.js';
 
 const PRESETS: Record<string, Partial<RegressionConfig> & { epochs: number; batchSize: number }> = {
   ci: { tasks: 3, inputDim: 8, hidden: 32, samples: 384, epochs: 4, batchSize: 32 },
@@ -29,6 +31,7 @@ export const regressionTask: TaskDefinition = {
   metrics: TASKS.map((task): MetricSpec => ({ task, name: 'mse', higherIsBetter: false })),
   presets: Object.keys(PRESETS).map((name) => ({ name, description: `regression ${name}`, paperScale: false })),
   noiseKinds: ['clean'],
+  trivialPredictors: [{ id: 'mean', label: 'target mean', description: "each task's mean training target" }],
   training: (preset) => {
     const p = presetOf(preset);
     return {
@@ -40,18 +43,20 @@ export const regressionTask: TaskDefinition = {
   },
   prepareData: async (tf, preset, { seed }) => {
     const p = presetOf(preset);
-    const train = makeRegressionData({ ...p, seed });
-    const test = makeRegressionData({ ...p, samples: Math.floor(p.samples! / 2), seed: seed + 1000 });
-    const d = train.config.inputDim;
-    const nVal = Math.floor(train.config.samples / 5);
-    const nTrain = train.config.samples - nVal;
-    const split = (from: number, to: number) => ({ x: train.x.subarray(from * d, to * d), y: train.y.map((y) => y.subarray(from, to)) });
-    const parts = { train: split(0, nTrain), val: split(nTrain, train.config.samples), test: { x: test.x, y: test.y } };
+    // One draw of the problem (the task functions depend on the seed), split into train, val and test samples.
+    const nAll = p.samples! + Math.floor(p.samples! / 2);
+    const all = makeRegressionData({ ...p, samples: nAll, seed });
+    const d = all.config.inputDim;
+    const nTrainVal = p.samples!;
+    const nVal = Math.floor(nTrainVal / 5);
+    const nTrain = nTrainVal - nVal;
+    const split = (from: number, to: number) => ({ x: all.x.subarray(from * d, to * d), y: all.y.map((y) => y.subarray(from, to)) });
+    const parts = { train: split(0, nTrain), val: split(nTrain, nTrainVal), test: split(nTrainVal, nAll) };
     const hash = createHash('sha256');
-    for (const a of [train.x, ...train.y, test.x, ...test.y]) hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    for (const a of [all.x, ...all.y]) hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     const prepared: PreparedData = {
       fingerprint: hash.digest('hex').slice(0, 16),
-      describe: `regression ${preset}: ${nTrain} train, ${nVal} val, ${test.config.samples} test samples, seed ${seed}`,
+      describe: `regression ${preset}: ${nTrain} train, ${nVal} val, ${nAll - nTrainVal} test samples, seed ${seed}`,
       trainBatches: (batchSize, noise: NoiseCondition) => {
         if (noise.kind !== 'clean') throw new ConfigError('noise.train', noise, 'clean (the regression task has no noise model)');
         return arrayBatches(tf, parts.train.x, [d], parts.train.y, TASKS.map(() => []), batchSize);
@@ -64,10 +69,16 @@ export const regressionTask: TaskDefinition = {
           const out: Record<string, number> = {};
           model.taskNames.forEach((task, t) => {
             const pred = model.head(t, rep, false);
-            out[`${task}/mse`] = tf.mean(tf.square(tf.sub(pred, tf.tensor1d(part.y[t] as Float32Array)))).dataSync()[0] as number;
+            const mse = tf.mean(tf.square(tf.sub(pred, tf.tensor1d(part.y[t] as Float32Array)))).dataSync()[0] as number;
+            out[`${task}/mse`] = mse;
+            out[`${task}/loss`] = mse;
           });
           return out;
         });
+      },
+      trivialModel: () => {
+        const means = parts.train.y.map((y) => Float32Array.of(y.reduce((a, b) => a + b, 0) / y.length));
+        return constantModel(tf, TASKS, { shapes: TASKS.map(() => []), values: means });
       },
     };
     return prepared;

@@ -7,6 +7,7 @@ import type { Rng } from '../rng.js';
 import type { MultiTaskModel, TaskLossFn } from '../tf/model.js';
 import type { OptimizerConfig, ScheduleConfig } from '../tf/optim.js';
 import type { BatchSource } from '../train/trainer.js';
+import type { TrivialPredictorDecl } from './trivial.js';
 
 type Tf = typeof TF;
 
@@ -49,13 +50,19 @@ export interface PreparedData {
   readonly fingerprint: string;
   readonly describe: string;
   trainBatches(batchSize: number, noise: NoiseCondition): BatchSource;
-  /** Metrics of the model on a split ('val' held out from training data, 'test'). */
+  /**
+   * Metrics of the model on a split ('val' held out from training data, 'test'), keyed
+   * `task/metric`; besides the declared metrics, `task/loss` holds each task's mean training loss
+   * on the split (what the validation-based epoch selection reads).
+   */
   evaluate(model: MultiTaskModel, split: 'val' | 'test', noise: NoiseCondition, rng: Rng): Record<string, number> | Promise<Record<string, number>>;
   /**
    * A few example predictions for plots (e.g. reconstructed vs reference ECG cycles, a long-term
    * stretch with predicted anchors), keyed by example name; each is a set of named series.
    */
   examples?(model: MultiTaskModel, noise: NoiseCondition, rng: Rng): Record<string, ExampleSeries>;
+  /** The constant predictor `id` (one of the task's `trivialPredictors`), estimated from the training split. */
+  trivialModel?(id: string): MultiTaskModel | Promise<MultiTaskModel>;
   dispose?(): void;
 }
 
@@ -82,9 +89,13 @@ export interface TaskDefinition {
   readonly metrics: readonly MetricSpec[];
   readonly presets: readonly TaskPreset[];
   readonly noiseKinds: readonly NoiseCondition['kind'][];
+  /** Trivial predictors recorded beside the trained runs (see trivial.ts). */
+  readonly trivialPredictors?: readonly TrivialPredictorDecl[];
+  /** Evaluation protocols the task offers (config key `evaluation`); the first is the default. */
+  readonly evaluations?: readonly string[];
   training(preset: string): TrainingDefaults;
   /** Generate or open the data for a preset (cached under dataDir), deterministically from the seed. */
-  prepareData(tf: Tf, preset: string, opts: { dataDir: string; seed: number; dataPath?: string }): Promise<PreparedData>;
+  prepareData(tf: Tf, preset: string, opts: { dataDir: string; seed: number; dataPath?: string; evaluation?: string }): Promise<PreparedData>;
   createModel(tf: Tf, preset: string, seed: number): MultiTaskModel;
   lossFn(tf: Tf): TaskLossFn;
 }

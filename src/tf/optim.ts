@@ -18,6 +18,24 @@ export type ScheduleConfig =
   | { readonly kind: 'cosine'; readonly tMax: number; readonly etaMin: number }
   | { readonly kind: 'step'; readonly stepSize: number; readonly gamma: number };
 
+/**
+ * The schedule of a run of `runEpochs` epochs from a task's schedule for `presetEpochs`: lengths
+ * scale with the run (the reference's cosine T_max = epochs / 2 stays half the run; a step
+ * schedule keeps its steps at the same fractions of the run).
+ */
+export function scaleSchedule(schedule: ScheduleConfig, presetEpochs: number, runEpochs: number): ScheduleConfig {
+  if (runEpochs === presetEpochs) return schedule;
+  const f = runEpochs / presetEpochs;
+  switch (schedule.kind) {
+    case 'constant':
+      return schedule;
+    case 'cosine':
+      return { ...schedule, tMax: Math.max(1, schedule.tMax * f) };
+    case 'step':
+      return { ...schedule, stepSize: Math.max(1, Math.round(schedule.stepSize * f)) };
+  }
+}
+
 /** Learning rate at a (0-based) epoch, as torch's CosineAnnealingLR / StepLR give it after `epoch` scheduler steps. */
 export function learningRateAt(base: number, schedule: ScheduleConfig, epoch: number): number {
   switch (schedule.kind) {

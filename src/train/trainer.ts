@@ -46,6 +46,8 @@ export class Trainer {
     private readonly baseLr: number,
     private readonly schedule: ScheduleConfig,
     private readonly hooks: TrainerHooks = {},
+    /** The stream that orders the batches (default: `rng`, shared with the method's draws). */
+    readonly batchRng: Rng = rng,
   ) {}
 
   /** Train one epoch and append its mean losses to the history. */
@@ -61,7 +63,7 @@ export class Trainer {
     const parts = { forward: 0, backward: 0, aggregate: 0, apply: 0 };
     let diagnostics: Readonly<Record<string, JsonValue>> = {};
     const t0 = performance.now();
-    for (const batch of this.source(epoch, this.rng)) {
+    for (const batch of this.source(epoch, this.batchRng)) {
       let report: StepReport;
       try {
         report = this.stepper.step({ x: batch.x, targets: batch.targets, epoch, lossHistory: this.lossHistory, rng: this.rng });

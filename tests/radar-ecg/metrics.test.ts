@@ -1,6 +1,7 @@
 import t from 'tap';
 import { near } from '../helpers/near.js';
 import {
+  MIN_MATCHED_BEATS,
   aggregateTrials,
   anchorMetrics,
   assembleLongTermEcg,
@@ -119,7 +120,7 @@ t.test('anchor timing error and MDR by hand, every definition', async (t) => {
   const evalRange = [100, 500] as const;
   // In range: 100..500 (5 peaks; 7 in the recording). First pass: errors 4, 6, 2, (400: 45 → miss), 6;
   // offset = median(2, 4, 6, 6) = 5. After the offset: −1, 1, −3, (40 → miss), 1; Σ| | = 6.
-  const correct = anchorMetrics(preds, rPeaks, { evalRange });
+  const correct = anchorMetrics(preds, rPeaks, { evalRange, minMatched: 1 });
   t.equal(correct.offsetSamples, 5);
   t.equal(correct.offsetMs, 25);
   t.same([correct.evaluated, correct.matched, correct.missed], [5, 4, 1]);
@@ -131,7 +132,7 @@ t.test('anchor timing error and MDR by hand, every definition', async (t) => {
   const single = anchorMetrics(preds, rPeaks, { evalRange, definition: 'reference-single-cycle' });
   t.ok(...near(single.timingErrorMs, (6 / (7 - 1 / 7)) * 5, 1e-12, 'reference single-cycle: len(R) − missed/len(R)'));
   t.ok(...near(single.mdrPercent, (100 * 1) / 7, 1e-12, 'reference single-cycle MDR over all R-peaks'));
-  const raw = anchorMetrics(preds, rPeaks, { evalRange, removeOffset: false });
+  const raw = anchorMetrics(preds, rPeaks, { evalRange, removeOffset: false, minMatched: 1 });
   t.ok(...near(raw.timingErrorMs, (18 / 4) * 5, 1e-12, 'without the offset correction'));
   // The window is strict: an error of exactly 30 samples is a miss.
   t.equal(anchorMetrics([130], [100], { evalRange: [0, 1000] }).mdrPercent, 100);
@@ -141,6 +142,31 @@ t.test('anchor timing error and MDR by hand, every definition', async (t) => {
   t.ok(Number.isNaN(none.timingErrorMs), 'correct: no match, no timing error');
   t.equal(anchorMetrics([], [100, 200], { evalRange: [0, 1000], definition: 'reference-long-term' }).timingErrorMs, 0, 'the reference reports 0');
   t.throws(() => anchorMetrics([], [], { definition: 'x' as never }), ConfigError);
+});
+
+t.test('the correct timing error is undefined below the stated number of matched beats', async (t) => {
+  // One match: the offset correction alone makes its error 0, which must not read as a perfect 0 ms.
+  const one = anchorMetrics([107], [100, 300, 500, 700], { evalRange: [0, 1000] });
+  t.equal(one.matched, 1);
+  t.ok(Number.isNaN(one.timingErrorMs), 'one matched beat: undefined, not 0 ms');
+  t.equal(one.mdrPercent, 75);
+  const r = Array.from({ length: 12 }, (_, i) => 100 + 200 * i);
+  for (const k of [MIN_MATCHED_BEATS - 1, MIN_MATCHED_BEATS]) {
+    const preds = r.slice(0, k).map((p, i) => p + (i % 2 === 0 ? 3 : -3));
+    const m = anchorMetrics(preds, r, { evalRange: [0, 10000] });
+    t.equal(m.matched, k);
+    t.equal(Number.isNaN(m.timingErrorMs), k < MIN_MATCHED_BEATS, `${k} matched beats`);
+  }
+});
+
+t.test('reference-single-cycle agrees with the notebook on its two corner cases', async (t) => {
+  // The timing-error denominator counts the misses after the offset correction: 25 samples / (5 − 0/5) = 25.0 ms.
+  const m = anchorMetrics([4020, 4220, 4420, 4645, 4820], [4000, 4200, 4400, 4600, 4800], { definition: 'reference-single-cycle' });
+  t.ok(...near(m.timingErrorMs, 25.0, 1e-12, 'notebook: 25.0 ms'));
+  t.ok(...near(m.mdrPercent, 20, 1e-12, 'MDR: one miss before the offset correction, of five'));
+  // A recording in which nothing was detected has an MDR of 100 %, not in-range / all peaks.
+  const none = anchorMetrics([], [1000, 2000, 4000, 5000], { definition: 'reference-single-cycle' });
+  t.equal(none.mdrPercent, 100);
 });
 
 t.test('gap filling by hand', async (t) => {

@@ -12,7 +12,10 @@
  *   in degrees; mean, median (NumPy's: the mean of the two middle values for an even count) and
  *   the fractions below 11.25°, 22.5° and 30°.
  *
- * Deviations: a zero prediction vector counts as 90° (LibMTL divides by 0 and gets NaN); with
+ * Deviations: a normal pixel is valid when some component of its gt is non-zero (as the loss, see
+ * losses.ts), where LibMTL tests that the components do not sum to 0 (so a gt such as (1, −1, 0)/√2,
+ * valid here, is skipped by LibMTL); a zero prediction vector counts as 90° (LibMTL divides by 0
+ * and gets NaN); with
  * `median: 'histogram'` the median comes from 1/1000° bins (error ≤ 0.0005°) instead of keeping
  * every angle (≈ 4 bytes per valid pixel; 290 MB for the real test split).
  */

@@ -15,10 +15,11 @@ import type { MultiTaskModel } from '../../tf/model.js';
 import type { BatchSource } from '../../train/trainer.js';
 import { generateOnce } from '../cache.js';
 import type { PreparedData, TaskDefinition, TrainingDefaults } from '../task.js';
+import { constantModel, modeIndex } from '../trivial.js';
 import { evaluateNyu, nyuBatchTensors } from './evaluate.js';
 import { nyuTaskLoss } from './losses.js';
 import { NYUV2_METRICS } from './metric-spec.js';
-import { createNyuModel, NYU_MODEL_PRESETS, NYUV2_TASKS, type NyuModel, type NyuModelPreset } from './model.js';
+import { createNyuModel, NYU_MODEL_PRESETS, NYUV2_TASK_CHANNELS, NYUV2_TASKS, type NyuModel, type NyuModelPreset } from './model.js';
 
 type Tf = typeof TF;
 
@@ -34,6 +35,47 @@ function presetOf(name: string): NyuModelPreset {
   return name as NyuModelPreset;
 }
 
+/** The per-pixel prior of the training images: majority class, mean valid depth, mean valid normal. */
+export function perPixelPrior(tf: Tf, reader: Pick<NyuBatchReader, 'height' | 'width' | 'epoch'>): ReturnType<typeof constantModel> {
+  const { height: h, width: w } = reader;
+  const px = h * w;
+  const classes = NYUV2_TASK_CHANNELS.segmentation;
+  const counts = new Float64Array(px * classes);
+  const depthSum = new Float64Array(px);
+  const depthN = new Float64Array(px);
+  const normalSum = new Float64Array(px * 3);
+  for (const b of reader.epoch()) {
+    for (let s = 0; s < b.size; s++) {
+      for (let i = 0; i < px; i++) {
+        const k = s * px + i;
+        const c = b.label[k]!;
+        if (c >= 0 && c < classes) counts[i * classes + c]!++;
+        if (b.depth[k]! > 0) {
+          depthSum[i]! += b.depth[k]!;
+          depthN[i]!++;
+        }
+        for (let j = 0; j < 3; j++) normalSum[i * 3 + j]! += b.normal[k * 3 + j]!;
+      }
+    }
+  }
+  let allDepth = 0;
+  let allN = 0;
+  for (let i = 0; i < px; i++) {
+    allDepth += depthSum[i]!;
+    allN += depthN[i]!;
+  }
+  const seg = new Float32Array(px * classes);
+  const depth = new Float32Array(px);
+  const normal = new Float32Array(px * 3);
+  for (let i = 0; i < px; i++) {
+    seg[i * classes + modeIndex(counts.subarray(i * classes, (i + 1) * classes))] = 20;
+    depth[i] = depthN[i]! > 0 ? depthSum[i]! / depthN[i]! : allN > 0 ? allDepth / allN : 0;
+    const n = Math.hypot(normalSum[i * 3]!, normalSum[i * 3 + 1]!, normalSum[i * 3 + 2]!);
+    for (let j = 0; j < 3; j++) normal[i * 3 + j] = n > 0 ? normalSum[i * 3 + j]! / n : j === 2 ? 1 : 0;
+  }
+  return constantModel(tf, NYUV2_TASKS, { shapes: [[h, w, classes], [h, w, 1], [h, w, 3]], values: [seg, depth, normal] });
+}
+
 export const nyuv2Task: TaskDefinition = {
   id: 'nyuv2',
   displayName: 'NYUv2 scene understanding',
@@ -45,6 +87,13 @@ export const nyuv2Task: TaskDefinition = {
     paperScale: name === 'paper',
   })),
   noiseKinds: ['clean'],
+  trivialPredictors: [
+    {
+      id: 'per-pixel',
+      label: 'per-pixel prior',
+      description: 'the most frequent training class of each pixel, the mean valid training depth of each pixel, the mean valid training normal of each pixel (unit length)',
+    },
+  ],
   training: (preset): TrainingDefaults => {
     const d = PRESET_DATA[presetOf(preset)];
     // LibMTL's NYUv2 example: Adam, lr 1e-4, weight decay 1e-5, StepLR(100, 0.5), 200 epochs, batch 8.
@@ -82,8 +131,10 @@ export const nyuv2Task: TaskDefinition = {
         const out: Record<string, number> = {};
         for (const m of NYUV2_METRICS) out[`${m.task}/${m.name}`] = r.metrics[m.name];
         out['segmentation/mIoUNanSkip'] = r.metrics.mIoUNanSkip;
+        NYUV2_TASKS.forEach((t, k) => (out[`${t}/loss`] = r.losses[k]!));
         return out;
       },
+      trivialModel: () => perPixelPrior(tf, new NyuBatchReader(ds.train, split.train, { batchSize: d.batchSize, shuffle: false, dropLast: false, size, cache: false })),
     };
   },
   createModel: (tf: Tf, preset, seed) => createNyuModel(tf, presetOf(preset), Rng.fromSeed(`nyuv2-model:${seed}`)),

@@ -7,15 +7,18 @@
  * Definitions (`AnchorDefinition`):
  * - 'correct' (default): every merged run is kept; the median signed error of the matches (the
  *   offset) is subtracted and the peaks re-matched; timing error = mean |error| over the matched
- *   peaks; MDR = missed / evaluated peaks (both after the offset correction).
+ *   peaks; MDR = missed / evaluated peaks (both after the offset correction). The timing error is
+ *   undefined (NaN) when fewer than {@link MIN_MATCHED_BEATS} peaks matched: with one match the
+ *   offset correction alone makes it 0 ms, which says nothing about the model.
  * - 'reference-long-term' (`result_eval_longterm.ipynb`): as 'correct' but the timing error is
  *   divided by all evaluated peaks, matched or not (so misses lower it); the last merged run is
  *   dropped; the anchor train is first passed through the one-past-end `down_sample` grid.
  * - 'reference-single-cycle' (`result_eval_mtl.ipynb`, Table II): the timing-error denominator is
  *   len(R) − missed/len(R) (an operator-precedence slip, ≈ all R-peaks of the recording, not only
- *   the evaluated ones), MDR = misses before the offset correction / all R-peaks of the recording;
- *   same peak picking as 'reference-long-term'. The notebook was not shipped at HEAD; we take
- *   "missed" in the denominator to be the pre-offset count the MDR uses.
+ *   the evaluated ones) with `missed` counted after the offset correction; MDR = misses before the
+ *   offset correction / all R-peaks of the recording, and 100 % for a recording in which no peak
+ *   was detected at all; same peak picking as 'reference-long-term'. (Checked against the
+ *   notebook: R = [4000, 4200, 4400, 4600, 4800], peaks [4020, 4220, 4420, 4645, 4820] → 25.0 ms.)
  *
  * Deliberately kept in every definition (they are the reference's evaluation design, not slips):
  * the offset correction (disable with `removeOffset: false`), nearest-neighbour matching (two
@@ -36,6 +39,8 @@ export const DEFAULT_TOLERANCE_SAMPLES = 30;
 /** peakutils.indexes(thres = 0.75, min_dist = 40) on the min-max normalised anchor train. */
 export const PEAK_THRESHOLD = 0.75;
 export const PEAK_MIN_DISTANCE = 40;
+/** The 'correct' timing error needs at least this many matched R-peaks in a recording; fewer gives NaN. */
+export const MIN_MATCHED_BEATS = 10;
 /** MMECG recording length (35,505 samples at 200 Hz). */
 export const MMECG_RECORDING_LENGTH = 35505;
 
@@ -173,6 +178,8 @@ export interface AnchorMatchOptions {
   readonly toleranceSamples?: number;
   /** Subtract the median signed error of the matches before scoring. Default true (the reference). */
   readonly removeOffset?: boolean;
+  /** 'correct' only: fewest matched peaks for a defined timing error. Default {@link MIN_MATCHED_BEATS}. */
+  readonly minMatched?: number;
 }
 
 export interface AnchorMetrics {
@@ -233,7 +240,7 @@ export function anchorMetrics(mergedPeaks: Series, rPeaks: Series, options: Anch
   let mdr: number;
   let missed: number;
   if (definition === 'correct') {
-    timingSamples = matched > 0 ? sumAbs / matched : NaN;
+    timingSamples = matched > 0 && matched >= (options.minMatched ?? MIN_MATCHED_BEATS) ? sumAbs / matched : NaN;
     mdr = evaluated > 0 ? missedAfter / evaluated : NaN;
     missed = missedAfter;
   } else if (definition === 'reference-long-term') {
@@ -242,9 +249,9 @@ export function anchorMetrics(mergedPeaks: Series, rPeaks: Series, options: Anch
     missed = missedAfter;
   } else {
     const nAll = rPeaks.length;
-    timingSamples = sumAbs / (nAll - missedBefore / nAll);
-    mdr = missedBefore / nAll;
-    missed = missedBefore;
+    timingSamples = sumAbs / (nAll - missedAfter / nAll);
+    mdr = preds.length === 0 ? 1 : missedBefore / nAll;
+    missed = preds.length === 0 ? nAll : missedBefore;
   }
   return {
     timingErrorMs: timingSamples * MS_PER_SAMPLE,

@@ -176,13 +176,24 @@ export function evaluateTrial(trial: RadarEcgTrial, options: TrialEvalOptions = 
   };
 }
 
-/** Median of each metric over recordings (the reference's across-trial aggregation). */
+/**
+ * Median over recordings in which an undefined value (NaN) counts as the worst possible one: the
+ * median stays defined while fewer than half of the recordings are undefined, and is NaN
+ * (undefined) otherwise; an undefined recording is never dropped.
+ */
+export function medianWorst(xs: readonly number[], higherIsBetter: boolean): number {
+  const worst = higherIsBetter ? -Infinity : Infinity;
+  const m = median(xs.map((v) => (Number.isNaN(v) ? worst : v)));
+  return Number.isFinite(m) ? m : NaN;
+}
+
+/** Median of each metric over recordings (the reference's across-trial aggregation; undefined values count as worst). */
 export function aggregateTrials(rows: readonly Table2Metrics[]): Table2Metrics {
   if (rows.length === 0) throw new ConfigError('aggregateTrials: rows', 0, 'at least one recording');
-  const col = (k: keyof Table2Metrics): number => median(rows.map((r) => r[k]));
+  const col = (k: keyof Table2Metrics, up = false): number => medianWorst(rows.map((r) => r[k]), up);
   return {
     rmseMv: col('rmseMv'),
-    pcc: col('pcc'),
+    pcc: col('pcc', true),
     ppiErrorMs: col('ppiErrorMs'),
     timingErrorMs: col('timingErrorMs'),
     mdrPercent: col('mdrPercent'),
