@@ -23,7 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mtl-e2e-'));
 const db = join(dir, 'run.sqlite');
 
 t.before(async () => {
-  const cfg = validateConfig({ name: 'report-e2e', task: 'regression', preset: 'ci', optimizers: ['EW', { method: 'EGA', params: { T: [0.5, 1] } }], singleTask: true, seeds: [0, 1], epochs: 2, dataDir: join(dir, 'data') });
+  const cfg = validateConfig({ name: 'report-e2e', task: 'regression', preset: 'ci', optimizers: ['EW', { method: 'EGA', params: { T: [0.5, 1], warmupEpoch: 0 } }], singleTask: true, trivial: false, seeds: [0, 1], epochs: 2, dataDir: join(dir, 'data') });
   const r = await runGrid(cfg, { dbFile: db, jobs: 1, backend: 'wasm', tty: false, log: () => {} });
   if (r.completed !== 12) throw new Error(`expected 12 completed runs, got ${JSON.stringify(r)}`);
 });

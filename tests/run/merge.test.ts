@@ -29,11 +29,11 @@ t.test('shards run separately and merge into the same record as one full run; me
   t.equal(cli([...args, '--db', s2, '--shard', '2/2']).status, 0);
   const all = join(dir, 'all.sqlite');
   const r1 = mergeDatabases([s1, s2], all);
-  t.equal(r1.copied, 6, 'six runs copied');
+  t.equal(r1.copied, 7, 'seven runs copied (six trained, one trivial)');
   t.same(r1.conflicts, []);
   t.same(finals(all), finals(full), 'merged shards equal the full run');
   const r2 = mergeDatabases([s1, s2], all);
-  t.same({ copied: r2.copied, identical: r2.identical, conflicts: r2.conflicts.length }, { copied: 0, identical: 6, conflicts: 0 }, 'second merge changes nothing');
+  t.same({ copied: r2.copied, identical: r2.identical, conflicts: r2.conflicts.length }, { copied: 0, identical: 7, conflicts: 0 }, 'second merge changes nothing');
   t.same(finals(all), finals(full));
   // A conflicting duplicate: same run key, different numbers.
   const d = new Database(s1);
