@@ -23,7 +23,7 @@ import { columnsFor, type MetricColumn, tryTask } from './columns.js';
 import { noiseTableColumns } from './labels.js';
 import { compareConditions, compareRows, rowKind, type RowKind } from './ordering.js';
 import type { EvaluationRecord, RecordSnapshot, RunRecord, RunStatus } from './source.js';
-import { bestTrivial, notBeatingTrivial, type TrivialBest } from './trivial.js';
+import { bestTrivial, notBeatingTrivial, TRIVIAL_METHOD, type TrivialBest } from './trivial.js';
 
 export { inferDirection, type MetricColumn } from './columns.js';
 export { compareConditions, compareRows, rowKind, type RowKind } from './ordering.js';
@@ -216,11 +216,20 @@ export function buildResults(snap: RecordSnapshot, opts: ResultsOptions = {}): R
     m.set(`${e.task}/${e.metric}`, e.value);
   }
   const groups = new Map<string, RunRecord[]>();
-  for (const r of runs) {
-    const k = benchmarkKey(r);
+  const add = (k: string, r: RunRecord): void => {
     const g = groups.get(k);
     if (g) g.push(r);
     else groups.set(k, [r]);
+  };
+  const trivial = runs.filter((r) => r.method === TRIVIAL_METHOD);
+  for (const r of runs) if (r.method !== TRIVIAL_METHOD) add(benchmarkKey(r), r);
+  // Trivial predictors train nothing (epochs 0, no selection): they join every benchmark of their
+  // task, preset and training noise, or form their own where no trained run shares those.
+  const sameData = (a: RunRecord, b: RunRecord): boolean => a.task === b.task && a.preset === b.preset && a.trainNoise === b.trainNoise;
+  for (const r of trivial) {
+    const homes = [...groups.values()].filter((g) => sameData(g[0]!, r));
+    if (homes.length) for (const g of homes) g.push(r);
+    else add(benchmarkKey(r), r);
   }
   const keys = [...groups.keys()].sort();
   const varying = {
