@@ -23,7 +23,7 @@ import { getFormat } from '../../reports/formats/index.js';
 import { buildHtmlReport } from '../../reports/html-report.js';
 import { buildResults, type ResultsModel } from '../../reports/results.js';
 import { readSnapshot } from '../../reports/source.js';
-import { comparisonTable, type Table, type TableRow } from '../../reports/table.js';
+import { comparisonTable, robustnessTable, type Table, type TableRow } from '../../reports/table.js';
 import { near } from '../helpers/near.js';
 import { htmlProblems, latexBraceDepthOk, latexCells, parseCsv } from './checks.js';
 import { insertRuns, type HandRun } from './fixture.js';
@@ -48,6 +48,8 @@ interface Spec {
   singleTask?: number;
   perSeed: Vec[];
   only?: number[];
+  /** Values under snr0dB, per seed. */
+  noisy?: Vec[];
 }
 
 const SPECS: Spec[] = [
@@ -67,7 +69,7 @@ function makeRecord(name: string, edit?: (s: Spec[]) => Spec[]): string {
   const file = join(dir, name);
   const specs = edit ? edit(structuredClone(SPECS)) : SPECS;
   const runs: HandRun[] = specs.flatMap((s) =>
-    s.perSeed.map((v, seed) => ({ label: s.label, method: s.method, params: s.params ?? {}, singleTask: s.singleTask ?? null, seed, evals: { clean: evalsOf(v, s.only) } })),
+    s.perSeed.map((v, seed) => ({ label: s.label, method: s.method, params: s.params ?? {}, singleTask: s.singleTask ?? null, seed, evals: { clean: evalsOf(v, s.only), ...(s.noisy ? { snr0dB: evalsOf(s.noisy[seed]!, s.only) } : {}) } })),
   );
   const db = openDb(file);
   try {
@@ -284,4 +286,33 @@ t.test('the HTML report shows the trivial group and never names a trivial row be
   t.match(r.html, /Trivial predictors/);
   t.match(r.html, /class="not-beating-trivial"/);
   t.match(r.html, /best Δm% in clean is <b>(?!Trivial)/);
+});
+
+t.test('noise table: the floor rule on each method’s clean result, n=k/N per condition', async (t) => {
+  // EW's clean MDR is 0.5 % at seed 0 (below the 1 % floor): left out of EW's Δm% vs clean in every condition.
+  const f = makeRecord('noise.sqlite', (x) =>
+    x.map((r) =>
+      r.label === 'EW'
+        ? { ...r, perSeed: [[0.17, 0.5, 30, 5, 0.5], r.perSeed[1]!, r.perSeed[2]!], noisy: [[0.2, 0.4, 35, 8, 30], [0.21, 0.45, 36, 9, 31], [0.19, 0.42, 34, null, 29]] }
+        : r.label === 'GradVac'
+          ? { ...r, noisy: r.perSeed.map(() => [0.19, 0.6, 35, 12, 20]) }
+          : r,
+    ),
+  );
+  const nb = buildResults(readSnapshot(f)).benchmarks[0]!;
+  const ew = nb.robustness.find((e) => e.label === 'EW')!;
+  t.same(ew.excluded.map((e) => `${e.task}.${e.name}:${e.baseline}:${e.reason}`), ['anchor.mdrPercent:0.5:below-floor']);
+  t.same(nb.robustness.find((e) => e.label === 'GradVac')!.excluded, []);
+  // EW seed 0 under snr0dB by hand (per-metric mean over the four metrics left): RMSE, PCC, PPI, timing.
+  const snr = ew.conditions.find((c) => c.condition === 'snr0dB')!;
+  const seed0 = (100 * ((0.17 - 0.2) / 0.17 + (0.4 - 0.5) / 0.5 + (30 - 35) / 30 + (5 - 8) / 5)) / 4;
+  t.ok(...near(snr.deltaM!.values[0]!, seed0, 1e-9, 'EW seed 0 under snr0dB'));
+  const nt = robustnessTable(nb, { published: false });
+  const ewRows = nt.sections.find((sec) => sec.title === 'EW')!.rows;
+  const snrRow = ewRows.find((r) => r.label === 'snr0dB')!;
+  t.equal(snrRow.seeds, 3);
+  t.equal(snrRow.cells[3]!.text, '8.50 ± 0.71 (n=2/3)', 'timing under noise: seed 2 undefined');
+  t.ok(snrRow.cells[5]!.text.includes('‡'));
+  t.notOk(nt.sections.find((sec) => sec.title === 'GradVac')!.rows.some((r) => r.cells[5]!.text.includes('‡')));
+  t.match(nt.spec.join('\n'), /‡ Δm% vs clean of EW here leaves out anchor\.mdrPercent \(baseline \|0\.5\| below the floor 1\)/);
 });
