@@ -5,7 +5,7 @@
  */
 import { getTask } from '../src/tasks/index.js';
 import type { TaskDefinition } from '../src/tasks/task.js';
-import { knownMetricLabel } from './labels.js';
+import { knownMetricFloor, knownMetricLabel } from './labels.js';
 import type { EvaluationRecord } from './source.js';
 
 /** One metric column: its task, name and direction (null: unknown, inferred from no declaration). */
@@ -18,6 +18,8 @@ export interface MetricColumn {
   readonly label: string;
   /** True when the task id is unknown and the column was taken from the record itself. */
   readonly inferred: boolean;
+  /** Δm% floor of the metric (src/metrics/deltam.ts), when the task states one. */
+  readonly floor?: number;
 }
 
 export function tryTask(id: string): TaskDefinition | null {
@@ -50,7 +52,8 @@ export function columnsFor(task: TaskDefinition | null, evals: readonly Evaluati
   if (task) {
     const columns = task.metrics.map((m): MetricColumn => {
       const label = (m as { label?: unknown }).label;
-      return { task: m.task, name: m.name, higherIsBetter: m.higherIsBetter, ...(m.unit ? { unit: m.unit } : {}), label: typeof label === 'string' ? label : (knownMetricLabel(task.id, m.task, m.name) ?? m.name), inferred: false };
+      const floor = m.floor ?? knownMetricFloor(task.id, m.task, m.name);
+      return { task: m.task, name: m.name, higherIsBetter: m.higherIsBetter, ...(m.unit ? { unit: m.unit } : {}), label: typeof label === 'string' ? label : (knownMetricLabel(task.id, m.task, m.name) ?? m.name), inferred: false, ...(floor !== undefined ? { floor } : {}) };
     });
     const declared = new Set(columns.map((c) => `${c.task}/${c.name}`));
     const extra = found.filter((f) => !declared.has(`${f.task}/${f.name}`)).map((f) => `${f.task}.${f.name}`);

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { ConfigError, DataError } from '../src/errors.js';
 import { DELTA_M_AVERAGING, type DeltaMAveraging } from '../src/metrics/deltam.js';
-import { deltaMOfRows, parseDeltaMInput } from './deltam-input.js';
+import { applyFloors, deltaMOfRows, parseDeltaMInput } from './deltam-input.js';
 import { formatIds, getFormat } from './formats/index.js';
 import { buildHtmlReport } from './html-report.js';
 import { compareToBaseline, freezeBaseline, gateFails, loadBaseline, renderRegress } from './regress.js';
@@ -125,16 +125,19 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
 interface DeltaMArgs {
   input: string;
   precision?: number;
+  floor?: string[];
 }
 
 export const deltamCommand: CommandModule<object, DeltaMArgs> = {
   command: 'deltam',
-  describe: 'Δm% of hand-given rows against a baseline (JSON in, JSON {label: Δm%} out)',
+  describe: 'Δm% of hand-given rows against a baseline (JSON in, JSON {deltaM: {label: Δm%}, excluded, tasks} out)',
   builder: (y) =>
     y
       .option('input', { type: 'string', demandOption: true, describe: "JSON file (--input=- for stdin): {metrics: [{task, name, higherIsBetter}], baseline: [..], rows: {label: [..]}, average}" })
       .option('precision', { type: 'number', describe: 'round to this many decimals' })
-      .example('$0 deltam --input rows.json', ''),
+      .option('floor', { type: 'string', array: true, describe: 'Δm% floor: task.name=VALUE for one metric, VALUE for every metric without one (a baseline ≤ 0 or below its floor is left out)' })
+      .example('$0 deltam --input rows.json', '')
+      .example('$0 deltam --input rows.json --floor shape.pcc=0.1', ''),
   handler: (args) => {
     let text: string;
     try {
@@ -148,10 +151,10 @@ export const deltamCommand: CommandModule<object, DeltaMArgs> = {
     } catch (e) {
       throw new DataError(args.input, `not valid JSON: ${(e as Error).message}`);
     }
-    const out = deltaMOfRows(parseDeltaMInput(raw));
+    const out = deltaMOfRows(applyFloors(parseDeltaMInput(raw), (args.floor ?? []).map(String)));
     if (args.precision !== undefined) {
       if (!(Number.isInteger(args.precision) && args.precision >= 0 && args.precision <= 15)) throw new ConfigError('--precision', args.precision, 'an integer in [0, 15]');
-      for (const k of Object.keys(out)) out[k] = Number(out[k]!.toFixed(args.precision));
+      for (const [k, v] of Object.entries(out.deltaM)) out.deltaM[k] = v === null ? null : Number(v.toFixed(args.precision));
     }
     console.log(JSON.stringify(out, null, 2));
   },

@@ -119,7 +119,7 @@ function summaryHtml(model: ResultsModel): string {
   ];
   const best = model.benchmarks.flatMap((b) => {
     const clean = b.conditions.find((x) => x.condition === 'clean') ?? b.conditions[0];
-    const rows = (clean?.rows ?? []).filter((r) => r.kind !== 'baseline' && r.deltaM);
+    const rows = (clean?.rows ?? []).filter((r) => r.kind !== 'baseline' && r.kind !== 'trivial' && r.deltaM);
     if (!rows.length) return [];
     const top = rows.reduce((a, r) => (r.deltaM!.mean > a.deltaM!.mean ? r : a));
     return [`<li>${escapeHtml(b.id)}: best Δm% in ${escapeHtml(clean!.condition)} is <b>${escapeHtml(top.label)}</b> (${top.deltaM!.mean.toFixed(2)}%${top.deltaM!.std !== null ? ` ± ${top.deltaM!.std.toFixed(2)}` : ''}, ${top.deltaM!.n} seed${top.deltaM!.n === 1 ? '' : 's'}) of ${rows.length} methods</li>`];

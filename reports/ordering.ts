@@ -1,12 +1,12 @@
 /**
- * Row and condition order of the tables: the single-task baseline, loss balancing methods, then
+ * Row and condition order of the tables: the single-task baseline, the trivial predictors, loss balancing methods, then
  * gradient balancing methods, each in the paper's order (then the rest of the registry), a
  * method's sweep by parameter value (EGA by T); conditions clean, SNR high to low, abrupt noise.
  */
 import { findMethod, registry } from '../optimizers/index.js';
 import type { RunRecord } from './source.js';
 
-export type RowKind = 'baseline' | 'single-task' | 'loss-weighting' | 'gradient-aggregation' | 'other';
+export type RowKind = 'baseline' | 'trivial' | 'single-task' | 'loss-weighting' | 'gradient-aggregation' | 'other';
 
 /** Evaluation conditions in table order: clean, SNR from high to low, abrupt by duration then level, others. */
 export function compareConditions(a: string, b: string): number {
@@ -34,7 +34,7 @@ function methodRank(method: string): number {
   return PAPER_ORDER.length + (r >= 0 ? r : registry.length);
 }
 
-const KIND_RANK: Record<RowKind, number> = { baseline: 0, 'single-task': 1, 'loss-weighting': 2, 'gradient-aggregation': 3, other: 4 };
+const KIND_RANK: Record<RowKind, number> = { baseline: 0, trivial: 1, 'single-task': 2, 'loss-weighting': 3, 'gradient-aggregation': 4, other: 5 };
 
 function compareParams(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): number {
   for (const k of Object.keys(a)) {
@@ -65,6 +65,7 @@ export function compareRows(a: Orderable, b: Orderable): number {
 
 export function rowKind(run: Pick<RunRecord, 'method' | 'singleTask'>): RowKind {
   if (run.singleTask !== null || run.method === 'single-task') return 'single-task';
+  if (run.method === 'trivial') return 'trivial';
   return findMethod(run.method)?.kind ?? 'other';
 }
 

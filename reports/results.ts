@@ -9,16 +9,26 @@
  * seed-matched baseline (the same seed's STL runs) or, where that seed has no complete baseline,
  * against the mean baseline, and summarised like a metric. Runs that are not completed are listed
  * separately, never averaged in.
+ *
+ * Every summary keeps its n beside the row's seed count: a seed whose metric is undefined (NULL,
+ * NaN) is a failure the tables show as n=k/N, never a dropped seed. A baseline metric that fails
+ * the floor rule (≤ 0 or below its floor in any seed) is excluded from every row's Δm% in the
+ * condition and listed in `deltaM.excluded`. Trivial-predictor rows (method `trivial`) are rows
+ * like any other; `trivialBest` and each row's `notBeatingTrivial` say where a trained row does
+ * not beat them.
  */
-import { deltaM, type DeltaMAveraging, type MetricDecl } from '../src/metrics/deltam.js';
+import { deltaMInScope, deltaMScope, describeExclusion, screenBaseline, type DeltaMAveraging, type ExcludedMetric, type MetricDecl } from '../src/metrics/deltam.js';
 import { confidenceInterval, mean, sampleStd } from '../src/metrics/stats.js';
 import { columnsFor, type MetricColumn, tryTask } from './columns.js';
 import { noiseTableColumns } from './labels.js';
 import { compareConditions, compareRows, rowKind, type RowKind } from './ordering.js';
 import type { EvaluationRecord, RecordSnapshot, RunRecord, RunStatus } from './source.js';
+import { bestTrivial, notBeatingTrivial, TRIVIAL_METHOD, type TrivialBest } from './trivial.js';
 
 export { inferDirection, type MetricColumn } from './columns.js';
 export { compareConditions, compareRows, rowKind, type RowKind } from './ordering.js';
+export type { ExcludedMetric } from '../src/metrics/deltam.js';
+export type { TrivialBest } from './trivial.js';
 
 /** Summary of one quantity over seeds. */
 export interface Summary {
@@ -47,6 +57,8 @@ export interface ResultRow {
   readonly deltaMPairing: DeltaMPairing | null;
   /** For the composed baseline: the STL labels it is made of. */
   readonly components?: readonly string[];
+  /** Per column: the mean does not beat the best trivial row's (always false for trivial rows). */
+  readonly notBeatingTrivial?: readonly boolean[];
 }
 
 /** How Δm% was computed in one condition (printed with every table). */
@@ -58,6 +70,10 @@ export interface DeltaMInfo {
   readonly available: boolean;
   /** Why Δm% is missing, or how it was paired. */
   readonly note: string;
+  /** Metrics left out of Δm% by the floor rule (baseline ≤ 0 or below the metric's floor in some seed). */
+  readonly excluded: readonly ExcludedMetric[];
+  /** Tasks every metric of which is excluded: Δm% averages over the remaining tasks. */
+  readonly droppedTasks: readonly string[];
 }
 
 export interface ConditionResults {
@@ -67,6 +83,8 @@ export interface ConditionResults {
   /** The single-task runs themselves (every metric they were evaluated on). */
   readonly singleTask: readonly ResultRow[];
   readonly deltaM: DeltaMInfo;
+  /** Per column: the best trivial-predictor mean (null without trivial rows). */
+  readonly trivialBest: readonly (TrivialBest | null)[];
 }
 
 /** One label across evaluation conditions, Δm% against its own clean result (the noise tables). */
@@ -75,7 +93,9 @@ export interface RobustnessEntry {
   readonly kind: RowKind;
   readonly method: string;
   readonly params: Readonly<Record<string, unknown>>;
-  readonly conditions: readonly { readonly condition: string; readonly metrics: readonly (Summary | null)[]; readonly deltaM: Summary | null }[];
+  readonly conditions: readonly { readonly condition: string; readonly metrics: readonly (Summary | null)[]; readonly deltaM: Summary | null; readonly seeds: number }[];
+  /** Metrics left out of this entry's Δm% vs clean by the floor rule. */
+  readonly excluded: readonly ExcludedMetric[];
 }
 
 export interface IncompleteRun {
@@ -184,21 +204,32 @@ export function buildResults(snap: RecordSnapshot, opts: ResultsOptions = {}): R
   const averaging = opts.averaging ?? 'per-task';
   const robustnessAveraging = opts.robustnessAveraging ?? 'per-metric';
   const runs = snap.runs.filter((r) => (opts.task === undefined || r.task === opts.task) && (opts.preset === undefined || r.preset === opts.preset));
+  // A run evaluated in a condition has a (possibly empty) map there even when every value is NULL:
+  // its seed counts, its undefined metrics show as failures.
   const values = new Map<number, Map<string, ValueMap>>();
   for (const e of snap.evaluations) {
-    if (e.value === null || !Number.isFinite(e.value)) continue;
     let byCond = values.get(e.runId);
     if (!byCond) values.set(e.runId, (byCond = new Map()));
     let m = byCond.get(e.condition);
     if (!m) byCond.set(e.condition, (m = new Map()));
+    if (e.value === null || !Number.isFinite(e.value)) continue;
     m.set(`${e.task}/${e.metric}`, e.value);
   }
   const groups = new Map<string, RunRecord[]>();
-  for (const r of runs) {
-    const k = benchmarkKey(r);
+  const add = (k: string, r: RunRecord): void => {
     const g = groups.get(k);
     if (g) g.push(r);
     else groups.set(k, [r]);
+  };
+  const trivial = runs.filter((r) => r.method === TRIVIAL_METHOD);
+  for (const r of runs) if (r.method !== TRIVIAL_METHOD) add(benchmarkKey(r), r);
+  // Trivial predictors train nothing (epochs 0, no selection): they join every benchmark of their
+  // task, preset and training noise, or form their own where no trained run shares those.
+  const sameData = (a: RunRecord, b: RunRecord): boolean => a.task === b.task && a.preset === b.preset && a.trainNoise === b.trainNoise;
+  for (const r of trivial) {
+    const homes = [...groups.values()].filter((g) => sameData(g[0]!, r));
+    if (homes.length) for (const g of homes) g.push(r);
+    else add(benchmarkKey(r), r);
   }
   const keys = [...groups.keys()].sort();
   const varying = {
@@ -258,7 +289,7 @@ function buildBenchmark(
     const m = /^STL\((.+)\)$/.exec(r.label);
     return m ? m[1]! : null;
   };
-  const decls: MetricDecl[] | null = columns.every((c) => c.higherIsBetter !== null) ? columns.map((c) => ({ task: c.task, name: c.name, higherIsBetter: c.higherIsBetter as boolean })) : null;
+  const decls = declsOf(columns);
 
   const conditionResults = conditions.map((cond): ConditionResults => {
     const get = (r: RunRecord, c: MetricColumn): number | undefined => values.get(r.id)?.get(cond)?.get(`${c.task}/${c.name}`);
@@ -300,13 +331,16 @@ function buildBenchmark(
     const baseMean = baseMetrics.map((s) => (s ? s.mean : null));
     let dmNote = '';
     let available = false;
+    // The floor rule over every seed's baseline and the mean: one exclusion set for all rows.
+    const excluded = decls ? screenBaseline(decls, [...baseBySeed.values(), baseMean]) : [];
+    const scope = decls ? deltaMScope(decls, excluded) : { kept: [], droppedTasks: [] };
     if (stlLabels.length === 0) dmNote = 'no single-task (STL) runs in this condition: no Δm%';
     else if (!decls) dmNote = 'some metric directions are unknown: no Δm%';
     else if (baseMean.some((b) => b === null)) dmNote = `the single-task baseline lacks ${columns.filter((_, i) => baseMean[i] === null).map((c) => `${c.task}.${c.name}`).join(', ')}: no Δm%`;
-    else if (baseMean.some((b) => b === 0)) dmNote = 'a baseline metric is 0 (Δm% divides by it): no Δm%';
+    else if (scope.kept.length === 0) dmNote = `unavailable: every metric's baseline fails the floor rule (${excluded.map(describeExclusion).join('; ')})`;
     else available = true;
     const seedBaselines = new Map<number, number[]>();
-    for (const [seed, vec] of baseBySeed) if (vec.every((v) => v !== undefined && v !== 0)) seedBaselines.set(seed, vec as number[]);
+    for (const [seed, vec] of baseBySeed) if (scope.kept.every((i) => vec[i] !== undefined)) seedBaselines.set(seed, vec.map((v) => v ?? NaN));
     const dm = (perSeed: Map<number, (number | undefined)[]>): { s: Summary | null; pairing: DeltaMPairing | null } => {
       if (!available || !decls) return { s: null, pairing: null };
       const vals: number[] = [];
@@ -314,10 +348,13 @@ function buildBenchmark(
       let matched = 0;
       for (const seed of [...perSeed.keys()].sort((a, b) => a - b)) {
         const vec = perSeed.get(seed)!;
-        if (vec.some((v) => v === undefined)) continue;
+        // A seed lacking a metric that enters has no Δm% (shown as n=k/N, never averaged around).
+        if (scope.kept.some((i) => vec[i] === undefined)) continue;
         const b = seedBaselines.get(seed);
         if (b) matched++;
-        vals.push(deltaM(decls, b ?? (baseMean as number[]), vec as number[], averaging));
+        const v = deltaMInScope(decls, scope, b ?? baseMean.map((x) => x ?? NaN), vec.map((x) => x ?? NaN), averaging);
+        if (v === null) continue;
+        vals.push(v);
         seeds.push(seed);
       }
       if (vals.length === 0) return { s: null, pairing: null };
@@ -332,6 +369,8 @@ function buildBenchmark(
       const d = dm(perSeed);
       rows.push({ ...row, deltaM: d.s, deltaMPairing: d.pairing });
     }
+    const trivialBest = bestTrivial(rows, columns);
+    const flagged = rows.map((r) => (trivialBest.some((x) => x !== null) ? { ...r, notBeatingTrivial: notBeatingTrivial(r, trivialBest, columns) } : r));
     if (available) {
       const pairings = distinct(rows.map((r) => r.deltaMPairing));
       dmNote =
@@ -341,9 +380,18 @@ function buildBenchmark(
     }
     return {
       condition: cond,
-      rows,
+      rows: flagged,
       singleTask: stlRows.sort((a, b) => compareRows(a, b)),
-      deltaM: { averaging, baseline: baseMean, baselineLabel: stlLabels.length ? `single-task baseline (${stlLabels.sort().join(', ')})` : 'none', available, note: dmNote },
+      deltaM: {
+        averaging,
+        baseline: baseMean,
+        baselineLabel: stlLabels.length ? `single-task baseline (${stlLabels.sort().join(', ')})` : 'none',
+        available,
+        note: dmNote,
+        excluded: available ? excluded : [],
+        droppedTasks: available ? scope.droppedTasks : [],
+      },
+      trivialBest,
     };
   });
 
@@ -408,7 +456,7 @@ function robustnessEntries(
   rColumns: readonly MetricColumn[],
   robustnessAveraging: DeltaMAveraging,
 ): RobustnessEntry[] {
-  const rDecls: MetricDecl[] | null = rColumns.every((c) => c.higherIsBetter !== null) ? rColumns.map((c) => ({ task: c.task, name: c.name, higherIsBetter: c.higherIsBetter as boolean })) : null;
+  const rDecls = declsOf(rColumns);
   const robustness: RobustnessEntry[] = [];
   if (conditions.length < 2 || !conditions.includes('clean')) return robustness;
   for (const [label, bySeed] of byLabel) {
@@ -417,6 +465,10 @@ function robustnessEntries(
     // Single-task runs train one head: their metrics under noise are not a method's.
     if (kind === 'single-task') continue;
     const entry: RobustnessEntry['conditions'][number][] = [];
+    // The floor rule over this label's clean results, every seed: one exclusion set for all its conditions.
+    const cleanVecs = [...bySeed.values()].map((r) => rColumns.map((c) => values.get(r.id)?.get('clean')?.get(`${c.task}/${c.name}`)));
+    const excluded = rDecls ? screenBaseline(rDecls, cleanVecs) : [];
+    const out = new Set(excluded.map((e) => `${e.task}.${e.name}`));
     for (const cond of conditions) {
       const perSeed = new Map<number, (number | undefined)[]>();
       const dms: number[] = [];
@@ -430,18 +482,25 @@ function robustnessEntries(
         if (!clean || !rDecls) continue;
         // Only the metrics present in both.
         const cleanVec = rColumns.map((c) => clean.get(`${c.task}/${c.name}`));
-        const kept = rColumns.map((_, i) => i).filter((i) => vec[i] !== undefined && cleanVec[i] !== undefined && cleanVec[i] !== 0);
-        if (kept.length === 0) continue;
-        dms.push(deltaM(kept.map((i) => rDecls[i]!), kept.map((i) => cleanVec[i] as number), kept.map((i) => vec[i] as number), robustnessAveraging));
+        const kept = rColumns.map((_, i) => i).filter((i) => vec[i] !== undefined && cleanVec[i] !== undefined && !out.has(`${rColumns[i]!.task}.${rColumns[i]!.name}`));
+        const d = deltaMInScope(rDecls, { kept, droppedTasks: [] }, cleanVec.map((x) => x ?? NaN), vec.map((x) => x ?? NaN), robustnessAveraging);
+        if (d === null) continue;
+        dms.push(d);
         dmSeeds.push(seed);
       }
       if (perSeed.size === 0) continue;
-      entry.push({ condition: cond, metrics: summarizeColumns(rColumns.length, perSeed), deltaM: dms.length ? summarize(dms, dmSeeds) : null });
+      entry.push({ condition: cond, metrics: summarizeColumns(rColumns.length, perSeed), deltaM: dms.length ? summarize(dms, dmSeeds) : null, seeds: perSeed.size });
     }
-    if (entry.length > 1) robustness.push({ label, kind, method: anyRun.method, params: anyRun.params, conditions: entry });
+    if (entry.length > 1) robustness.push({ label, kind, method: anyRun.method, params: anyRun.params, conditions: entry, excluded });
   }
   robustness.sort((a, b) => compareRows(a, b));
   return robustness;
+}
+
+/** Δm% declarations of columns (with their floors), or null when a direction is unknown. */
+function declsOf(columns: readonly MetricColumn[]): MetricDecl[] | null {
+  if (!columns.every((c) => c.higherIsBetter !== null)) return null;
+  return columns.map((c) => ({ task: c.task, name: c.name, higherIsBetter: c.higherIsBetter as boolean, ...(c.floor !== undefined ? { floor: c.floor } : {}) }));
 }
 
 function summarizeColumns(n: number, perSeed: Map<number, (number | undefined)[]>): (Summary | null)[] {

@@ -3,23 +3,39 @@
  * one row per optimizer, the single-task baseline first, loss balancing then gradient balancing
  * methods, metric columns grouped by task with direction arrows, Δm% last; best and second best of
  * each column marked among the measured methods; mean ± sample std where several seeds. The Δm%
- * specification (directions, baseline, averaging, pairing) travels with the table as `spec`.
+ * specification (directions, baseline, averaging, pairing, the floor rule and what it excluded)
+ * travels with the table as `spec`.
+ *
+ * Cell marks beyond best/second: `n=k/N` when a cell averages k of its row's N seeds (such a
+ * cell is never ranked), † where a trained row does not beat the best trivial predictor, ‡ on Δm%
+ * cells whose condition left metrics out by the floor rule; each is explained in `spec`.
  */
-import type { DeltaMAveraging } from '../src/metrics/deltam.js';
+import { DEFAULT_METRIC_FLOOR, describeExclusion, type DeltaMAveraging, type ExcludedMetric } from '../src/metrics/deltam.js';
 import { publishedTablesFor, type PublishedTable } from './paper.js';
 import type { Benchmark, ConditionResults, MetricColumn, RowKind, Summary } from './results.js';
 
 export type Mark = 'best' | 'second' | null;
+
+/** Why a cell is flagged: it averages fewer seeds than its row has, it does not beat the best trivial row, or its Δm% leaves metrics out. */
+export type CellFlag = 'partial' | 'not-beating-trivial' | 'deltam-excluded';
+
+/** Symbols of the flags in text formats. */
+export const FLAG_SYMBOLS = { 'not-beating-trivial': '†', 'deltam-excluded': '‡' } as const;
 
 export interface TableCell {
   /** Raw values in the metric's own unit (the CSV writes these). */
   readonly mean: number | null;
   readonly std: number | null;
   readonly n: number;
+  /** Seeds of the row (N); a cell with n < of averages only some of them. 0 for published rows. */
+  readonly of: number;
   readonly ci95: readonly [number, number] | null;
-  /** Display text (mean ± std, scaled for display, fixed decimals per column). */
+  /** Display text (mean ± std, scaled for display, fixed decimals per column; flag symbols and `(n=k/N)` appended). */
   readonly text: string;
   readonly mark: Mark;
+  readonly flags: readonly CellFlag[];
+  /** A one-line explanation of the flags (HTML tooltips). */
+  readonly note?: string;
 }
 
 export interface TableColumn {
@@ -64,6 +80,7 @@ export interface Table {
 
 const SECTION_TITLES: Record<RowKind, string | null> = {
   baseline: null,
+  trivial: 'Trivial predictors',
   'single-task': 'Single-task runs',
   'loss-weighting': 'Loss balancing methods',
   'gradient-aggregation': 'Gradient balancing methods',
@@ -118,6 +135,8 @@ interface RawCell {
   n: number;
   ci95: readonly [number, number] | null;
   text?: string;
+  flags?: CellFlag[];
+  note?: string;
 }
 
 function fromSummary(s: Summary | null): RawCell {
@@ -141,9 +160,11 @@ interface RawRow {
 function finish(title: string, groups: Table['groups'], columns: TableColumn[], rows: RawRow[], spec: string[], notes: string[], markable: (r: RawRow) => boolean): Table {
   const decimals = columns.map((c, j) => (c.id === 'deltaM' ? 2 : columnDecimals(rows.map((r) => (r.cells[j]?.mean ?? NaN) * c.displayScale))));
   const marks: Mark[][] = rows.map((r) => r.cells.map(() => null));
+  // A cell averaging fewer seeds than its row has is never ranked.
+  const complete = (r: RawRow, j: number): boolean => (r.cells[j]?.n ?? 0) >= r.seeds;
   columns.forEach((c, j) => {
     if (c.higherIsBetter === null) return;
-    const cands = rows.map((r, i) => ({ i, v: r.cells[j]?.mean ?? null })).filter((x): x is { i: number; v: number } => markable(rows[x.i]!) && x.v !== null && Number.isFinite(x.v));
+    const cands = rows.map((r, i) => ({ i, v: r.cells[j]?.mean ?? null })).filter((x): x is { i: number; v: number } => markable(rows[x.i]!) && complete(rows[x.i]!, j) && x.v !== null && Number.isFinite(x.v));
     if (cands.length < 2) return;
     const distinctVals = [...new Set(cands.map((x) => x.v))].sort((a, b) => (c.higherIsBetter ? b - a : a - b));
     for (const x of cands) {
@@ -161,7 +182,14 @@ function finish(title: string, groups: Table['groups'], columns: TableColumn[], 
         text = formatFixed(cell.mean * col.displayScale, d);
         if (cell.std !== null && cell.n >= 2) text += ` ± ${formatFixed(cell.std * col.displayScale, d)}`;
       }
-      return { mean: cell.mean, std: cell.std, n: cell.n, ci95: cell.ci95, text, mark: marks[i]![j] ?? null };
+      const flags = [...(cell.flags ?? [])];
+      for (const f of ['not-beating-trivial', 'deltam-excluded'] as const) if (flags.includes(f) && cell.mean !== null) text += FLAG_SYMBOLS[f];
+      if (!r.published && cell.n < r.seeds) {
+        flags.push('partial');
+        text += ` (n=${cell.n}/${r.seeds})`;
+      }
+      const notes = [...(cell.note ? [cell.note] : []), ...(flags.includes('partial') ? [`averages ${cell.n} of ${r.seeds} seeds: the others are undefined`] : [])];
+      return { mean: cell.mean, std: cell.std, n: cell.n, of: r.seeds, ci95: cell.ci95, text, mark: marks[i]![j] ?? null, flags, ...(notes.length ? { note: notes.join('; ') } : {}) };
     });
     const row: TableRow = { label: r.label, kind: r.kind, published: r.published, seeds: r.seeds, cells };
     const last = sections[sections.length - 1];
@@ -199,27 +227,71 @@ export interface ComparisonTableOptions {
 /** The optimizer comparison of one benchmark in one condition (Table II / III layout). */
 export function comparisonTable(b: Benchmark, cond: ConditionResults, opts: ComparisonTableOptions = {}): Table {
   const columns = [...metricColumns(b.columns), deltaColumn()];
+  const dm = cond.deltaM;
   const rows: RawRow[] = cond.rows.map((r) => ({
     label: r.label,
     kind: r.kind,
     published: false,
     seeds: r.seeds.length,
-    cells: [...r.metrics.map(fromSummary), fromSummary(r.deltaM)],
+    cells: [
+      ...r.metrics.map((s, j) => {
+        const c = fromSummary(s);
+        const t = cond.trivialBest[j];
+        return r.notBeatingTrivial?.[j] && t ? { ...c, flags: ['not-beating-trivial' as const], note: `does not beat ${t.label} (${Number(t.mean.toPrecision(4))})` } : c;
+      }),
+      dm.excluded.length ? { ...fromSummary(r.deltaM), flags: ['deltam-excluded' as const], note: `Δm% without ${dm.excluded.map((e) => `${e.task}.${e.name}`).join(', ')} (floor rule)` } : fromSummary(r.deltaM),
+    ],
     section: SECTION_TITLES[r.kind],
   }));
   const notes = [...b.notes];
   const published = opts.published === false || cond.condition !== 'clean' ? [] : publishedTablesFor(b.task, 'methods');
   for (const p of published) rows.push(...publishedRows(p, b.columns, null));
-  const dm = cond.deltaM;
   const spec = [
     formulaLine(dm.averaging),
     `Directions: ${b.columns.map((c) => `${c.task}.${c.name} ${c.higherIsBetter === null ? '(unknown)' : c.higherIsBetter ? '↑' : '↓'}`).join(', ')}${b.columns.some((c) => c.inferred) ? ' (inferred from the metric names)' : ''}.`,
     `Baseline B: ${dm.baselineLabel}${dm.available ? ` = ${formatVector(dm.baseline)} (mean over seeds, in the metrics' own units)` : ''}.`,
-    `${dm.available ? `${dm.note} (a seed lacking any metric has none)` : `Δm%: ${dm.note}`}; cells are mean ± sample std over seeds, — where no seed has a value (95% Student-t intervals in the CSV and the HTML tooltips).`,
-    'Marks: bold = best, underlined = second best in each column among the measured methods (baseline and published rows not ranked).',
+    floorLine(b.columns),
+    ...excludedLines(dm.excluded, dm.droppedTasks, b.taskNames, 'Δm%'),
+    `${dm.available ? `${dm.note} (a seed lacking any metric that enters has none)` : `Δm%: ${dm.note}`}; cells are mean ± sample std over seeds, — where no seed has a value (95% Student-t intervals in the CSV and the HTML tooltips).`,
+    'Marks: bold = best, underlined = second best in each column among the measured methods (baseline, trivial and published rows, and cells missing seeds, not ranked).',
   ];
   if (published.length) spec.push(`Published rows: numbers as printed in ${published.map((p) => p.caption).join('; ')}, converted to the metrics' units; their Δm% is the published one (against the published baseline).`);
-  return finish(`${b.taskDisplayName} (${b.id}), condition ${cond.condition}`, taskGroups(columns), columns, rows, spec, notes, (r) => !r.published && r.kind !== 'baseline' && r.kind !== 'single-task');
+  const trivial = trivialLine(columns, cond);
+  if (trivial) spec.push(trivial);
+  const partial = partialLine(rows);
+  if (partial) spec.push(partial);
+  return finish(`${b.taskDisplayName} (${b.id}), condition ${cond.condition}`, taskGroups(columns), columns, rows, spec, notes, (r) => !r.published && r.kind !== 'baseline' && r.kind !== 'single-task' && r.kind !== 'trivial');
+}
+
+/** The floor rule, with each metric's floor. */
+function floorLine(columns: readonly MetricColumn[]): string {
+  return `Floor rule: a metric enters Δm% only if its baseline is > 0 and at least its floor in every seed (a relative change against a non-positive or near-zero value is meaningless); floors: ${columns.map((c) => `${c.task}.${c.name} ${c.floor ?? DEFAULT_METRIC_FLOOR}`).join(', ')} (in the metrics' own units).`;
+}
+
+/** The ‡ footnote: what the floor rule left out, and what that did to the averaging. */
+function excludedLines(excluded: readonly ExcludedMetric[], dropped: readonly string[], taskNames: readonly string[], what: string): string[] {
+  if (excluded.length === 0) return [];
+  const lines = [`${FLAG_SYMBOLS['deltam-excluded']} ${what} here leaves out ${excluded.map(describeExclusion).join('; ')}.`];
+  if (dropped.length) {
+    const rest = taskNames.filter((t) => !dropped.includes(t));
+    lines.push(`Every metric of task${dropped.length > 1 ? 's' : ''} ${dropped.join(', ')} is left out: ${what} averages over the remaining task${rest.length === 1 ? '' : 's'}${rest.length ? ` (${rest.join(', ')})` : ''}.`);
+  }
+  return lines;
+}
+
+/** The † footnote: the best trivial value of every column that has one, when some cell is flagged. */
+function trivialLine(columns: readonly TableColumn[], cond: ConditionResults): string | null {
+  if (!cond.rows.some((r) => r.notBeatingTrivial?.some(Boolean))) return null;
+  const best = cond.trivialBest
+    .map((t, j) => (t ? `${columns[j]!.header} ${Number((t.mean * columns[j]!.displayScale).toPrecision(4))} (${t.label})` : null))
+    .filter((x): x is string => x !== null);
+  return `${FLAG_SYMBOLS['not-beating-trivial']} the mean does not beat the best trivial predictor on this metric (a trivial row uses no input: the training split's mean, prior or constant); best trivial: ${best.join(', ')}.`;
+}
+
+/** The n=k/N footnote, when some cell averages fewer seeds than its row has. */
+function partialLine(rows: readonly RawRow[]): string | null {
+  if (!rows.some((r) => !r.published && r.cells.some((c) => c.n < r.seeds))) return null;
+  return 'n=k/N: the cell averages k of the row’s N seeds; in the others the value is undefined (NULL or NaN, e.g. too few matched beats) or, for Δm%, a metric that enters is; these count as failures and are never marked best or second.';
 }
 
 /** Rows of a published table, columns matched to the benchmark's by task and metric name. */
@@ -258,7 +330,15 @@ export function robustnessTable(b: Benchmark, opts: ComparisonTableOptions & { r
   for (const e of b.robustness) {
     if (opts.labels && !opts.labels.includes(e.label)) continue;
     for (const c of e.conditions) {
-      rows.push({ label: c.condition === 'clean' ? 'clean (baseline)' : c.condition, kind: 'condition', published: false, seeds: Math.max(0, ...c.metrics.map((s) => s?.n ?? 0)), cells: [...c.metrics.map(fromSummary), fromSummary(c.deltaM)], section: e.label });
+      const d = fromSummary(c.deltaM);
+      rows.push({
+        label: c.condition === 'clean' ? 'clean (baseline)' : c.condition,
+        kind: 'condition',
+        published: false,
+        seeds: c.seeds,
+        cells: [...c.metrics.map(fromSummary), e.excluded.length ? { ...d, flags: ['deltam-excluded'], note: `Δm% without ${e.excluded.map((x) => `${x.task}.${x.name}`).join(', ')} (floor rule)` } : d],
+        section: e.label,
+      });
     }
   }
   const conditions = [...new Set(b.robustness.flatMap((e) => e.conditions.map((c) => c.condition)))];
@@ -271,9 +351,13 @@ export function robustnessTable(b: Benchmark, opts: ComparisonTableOptions & { r
     formulaLine(b.robustnessAveraging),
     `Directions: ${b.robustnessColumns.map((c) => `${c.task}.${c.name} ${c.higherIsBetter === null ? '(unknown)' : c.higherIsBetter ? '↑' : '↓'}`).join(', ')}.`,
     'Baseline B: the same method’s clean result, seed by seed (as the paper’s noise tables: each framework against its own baseline); only metrics present in both enter. Single-task runs are not listed.',
+    floorLine(b.robustnessColumns),
+    ...b.robustness.filter((e) => e.excluded.length && (!opts.labels || opts.labels.includes(e.label))).flatMap((e) => excludedLines(e.excluded, [], [], `Δm% vs clean of ${e.label}`)),
     'Cells are mean ± sample std over seeds. No marks (rows of different methods are not ranked here).',
   ];
   if (usedPublished.length) spec.push(`Published rows: ${usedPublished.map((p) => p.caption).join('; ')}, as printed (converted to the metrics' units), for the conditions measured here.`);
+  const partial = partialLine(rows);
+  if (partial) spec.push(partial);
   return finish(`${b.taskDisplayName} (${b.id}): metrics under noise`, taskGroups(columns), columns, rows, spec, [...b.notes], () => false);
 }
 

@@ -1,6 +1,7 @@
 /**
  * CSV (csv-stringify): raw values in the metrics' own units at full precision, one row per table
- * row, with mean, std, 95% interval and mark per column. The title and the Δm% specification come
+ * row, with mean, std, 95% interval, n (seeds averaged, of the row's `seeds`), mark and flags
+ * (`partial`, `not-beating-trivial`, `deltam-excluded`, space-separated) per column. The title and the Δm% specification come
  * first as `#` comment lines (read with a comment-aware reader, e.g. pandas `comment='#'`).
  */
 import { stringify } from 'csv-stringify/sync';
@@ -9,7 +10,7 @@ import type { Table, TableFormat } from './types.js';
 export function renderCsv(tables: readonly Table[]): string {
   const ids: string[] = [];
   for (const t of tables) for (const c of t.columns) if (!ids.includes(c.id)) ids.push(c.id);
-  const header = ['table', 'section', 'label', 'kind', 'seeds', ...ids.flatMap((id) => [id, `${id}:std`, `${id}:ci95_low`, `${id}:ci95_high`, `${id}:mark`])];
+  const header = ['table', 'section', 'label', 'kind', 'seeds', ...ids.flatMap((id) => [id, `${id}:std`, `${id}:ci95_low`, `${id}:ci95_high`, `${id}:n`, `${id}:mark`, `${id}:flags`])];
   const records: (string | number)[][] = [header];
   const num = (v: number | null): string | number => (v === null ? '' : v);
   for (const t of tables) {
@@ -19,8 +20,8 @@ export function renderCsv(tables: readonly Table[]): string {
         for (const id of ids) {
           const j = t.columns.findIndex((c) => c.id === id);
           const c = j >= 0 ? r.cells[j] : undefined;
-          if (!c) rec.push('', '', '', '', '');
-          else rec.push(num(c.mean), num(c.std), num(c.ci95?.[0] ?? null), num(c.ci95?.[1] ?? null), c.mark ?? '');
+          if (!c) rec.push('', '', '', '', '', '', '');
+          else rec.push(num(c.mean), num(c.std), num(c.ci95?.[0] ?? null), num(c.ci95?.[1] ?? null), r.published ? '' : c.n, c.mark ?? '', c.flags.join(' '));
         }
         records.push(rec);
       }

@@ -1,6 +1,7 @@
 /**
  * HTML: a `<table>` per table with task group headings, best in `<strong>`, second best in `<u>`,
- * the 95% interval and seed count as a tooltip, and the Δm% specification below. The fragment is
+ * the 95% interval, seed count (n=k/N) and flag explanations as a tooltip, flags as cell classes
+ * (`partial`, `not-beating-trivial`, `deltam-excluded`), and the Δm% specification below. The fragment is
  * what the HTML report embeds; the format itself writes a small standalone page.
  */
 import type { Table, TableCell, TableFormat } from './types.js';
@@ -12,8 +13,10 @@ export function escapeHtml(s: string): string {
 function cellHtml(c: TableCell): string {
   const inner = escapeHtml(c.text);
   const marked = c.mark === 'best' ? `<strong>${inner}</strong>` : c.mark === 'second' ? `<u>${inner}</u>` : inner;
-  const tip = c.ci95 ? `n=${c.n}, 95% CI [${c.ci95[0].toPrecision(4)}, ${c.ci95[1].toPrecision(4)}]` : c.n ? `n=${c.n}` : '';
-  const cls = c.mark ? ` class="${c.mark}"` : '';
+  const seeds = c.of > 0 ? `n=${c.n}/${c.of}` : c.n ? `n=${c.n}` : '';
+  const tip = [c.ci95 ? `${seeds}, 95% CI [${c.ci95[0].toPrecision(4)}, ${c.ci95[1].toPrecision(4)}]` : seeds, c.note ?? ''].filter((x) => x !== '').join('; ');
+  const classes = [...(c.mark ? [c.mark] : []), ...c.flags];
+  const cls = classes.length ? ` class="${classes.join(' ')}"` : '';
   return `<td${cls}${tip ? ` title="${escapeHtml(tip)}"` : ''}>${marked}</td>`;
 }
 
@@ -62,6 +65,9 @@ table.results tbody th { text-align: left; font-weight: normal; }
 table.results tr.section th { text-align: left; font-style: italic; background: #f3f3f3; }
 table.results tr.published { color: #555; background: #fafaf0; }
 table.results tr.kind-baseline { background: #eef4fb; }
+table.results tr.kind-trivial { color: #555; background: #f7f7f7; }
+table.results td.not-beating-trivial { background: #fdecea; }
+table.results td.partial { color: #8a5a00; }
 ul.spec { font-size: 12px; color: #333; margin: 4px 0 16px; padding-left: 18px; }
 ul.spec li.note { color: #8a5a00; }
 `;

@@ -21,6 +21,8 @@ const SYMBOLS: Record<string, string> = {
   '≤': '$\\leq$',
   'σ': '$\\sigma$',
   'μ': '$\\mu$',
+  '†': '{\\dag}',
+  '‡': '{\\ddag}',
 };
 
 /** Escape text for LaTeX: the ten special characters, and a few Unicode symbols as math. */

@@ -18,6 +18,8 @@ export interface MetricSpec {
   readonly higherIsBetter: boolean;
   /** Unit for display, e.g. 'mV', 'ms', '%'. */
   readonly unit?: string;
+  /** Smallest baseline value Δm% takes a relative change against (src/metrics/deltam.ts). */
+  readonly floor?: number;
 }
 
 /** A noise condition applied to the inputs at training or evaluation time. */

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { near } from '../helpers/near.js';
-import { deltaM, deltaMFromSpec, relativeImprovements, type MetricDecl } from '../../src/metrics/deltam.js';
+import { DEFAULT_METRIC_FLOOR, deltaM, deltaMFromSpec, deltaMInScope, deltaMScope, describeExclusion, floorOf, relativeImprovements, screenBaseline, type MetricDecl } from '../../src/metrics/deltam.js';
 import { ConfigError } from '../../src/errors.js';
 import { TABLE2_DELTA_M, TABLE2_METRICS, longTermDeltaMSpec } from '../../src/tasks/radar-ecg/metric-spec.js';
 
@@ -59,4 +59,55 @@ t.test('errors name the field', async (t) => {
   t.throws(() => deltaM(decls, [50, 80, 0.4], [1, 2, 3], 'flat' as never), { name: 'ConfigError', message: /averaging: got "flat", expected one of per-task, per-metric/ });
   t.throws(() => deltaM([], [], []), ConfigError);
   t.throws(() => deltaM([decls[0]!, decls[0]!], [1, 1], [1, 1]), { message: /declared once/ });
+});
+
+t.test('floor rule: a negative or near-zero baseline is left out, never inflated', async (t) => {
+  // Table II declarations with their floors; a baseline whose PCC is −1.69 % (of the wrong sign),
+  // then ones whose PCC is near zero, either sign.
+  const row = [0.15, 0.2, 30, 12, 20];
+  const rest = [0.2, 40, 15, 25];
+  const others = (base: number[]): number =>
+    // Δm% by hand without the PCC term: shape is RMSE alone.
+    (100 * ((base[0]! - row[0]!) / base[0]! + (base[2]! - row[2]!) / base[2]! + ((base[3]! - row[3]!) / base[3]! + (base[4]! - row[4]!) / base[4]!) / 2)) / 3;
+  for (const pcc of [-0.0169, -0.5, -1e-9, 0, 1e-9, 1e-4, 0.0999]) {
+    const base = [rest[0]!, pcc, ...rest.slice(1)];
+    const ex = screenBaseline(TABLE2_METRICS, [base]);
+    t.same(ex.map((e) => [e.task, e.name, e.reason]), [['shape', 'pcc', pcc <= 0 ? 'non-positive' : 'below-floor']], `PCC ${pcc}`);
+    const scope = deltaMScope(TABLE2_METRICS, ex);
+    t.same(scope.droppedTasks, []);
+    const v = deltaMInScope(TABLE2_METRICS, scope, base, row)!;
+    t.ok(...near(v, others(base), 1e-9, `PCC ${pcc}: Δm% over the other four metrics`));
+    t.ok(Math.abs(v) < 100, `PCC ${pcc}: no ±hundreds of % (${v.toFixed(2)})`);
+  }
+  // The same row against PCC −0.0169 without the rule: the inflated value the rule refuses.
+  t.ok(Math.abs(deltaM(TABLE2_METRICS, [0.2, -0.0169, 40, 15, 25], row)) > 100, 'unguarded term explodes');
+  // At or above the floor the term enters.
+  t.same(screenBaseline(TABLE2_METRICS, [[0.2, 0.1, 40, 15, 25]]), []);
+  t.equal(describeExclusion(screenBaseline(TABLE2_METRICS, [[0.2, -0.0169, 40, 15, 25]])[0]!), 'shape.pcc (baseline -0.0169 ≤ 0, a relative change against a non-positive value is meaningless)');
+  t.match(describeExclusion(screenBaseline(TABLE2_METRICS, [[0.2, 1e-4, 40, 15, 25]])[0]!), /shape\.pcc \(baseline \|0\.0001\| below the floor 0\.1\)/);
+});
+
+t.test('floor rule: any seed failing excludes the metric; whole tasks drop out; nothing left is null', async (t) => {
+  const good = [0.1, 0.8, 10, 7, 6];
+  // One seed of three with a timing error of 0 ms (the leak): excluded for every seed.
+  const ex = screenBaseline(TABLE2_METRICS, [good, [0.1, 0.8, 10, 0, 6], good]);
+  t.same(ex.map((e) => `${e.task}.${e.name}:${e.baseline}`), ['anchor.timingErrorMs:0']);
+  // Skipped entries (a seed without the value) do not count.
+  t.same(screenBaseline(TABLE2_METRICS, [[null, 0.8, undefined, 7, 6]]), []);
+  // Both anchor metrics excluded: per-task averaging over shape and PPI only.
+  const both = screenBaseline(TABLE2_METRICS, [[0.1, 0.8, 10, 0.5, 0.2]]);
+  const scope = deltaMScope(TABLE2_METRICS, both);
+  t.same(scope.droppedTasks, ['anchor']);
+  const row = [0.09, 0.84, 9, 100, 100];
+  const byHand = (100 * (((0.1 - 0.09) / 0.1 + (0.84 - 0.8) / 0.8) / 2 + (10 - 9) / 10)) / 2;
+  t.ok(...near(deltaMInScope(TABLE2_METRICS, scope, [0.1, 0.8, 10, 0.5, 0.2], row)!, byHand, 1e-10, 'average over the remaining tasks'));
+  const none = deltaMScope(TABLE2_METRICS, screenBaseline(TABLE2_METRICS, [[0, 0, 0, 0, 0]]));
+  t.same(none.kept, []);
+  t.equal(deltaMInScope(TABLE2_METRICS, none, [0, 0, 0, 0, 0], row), null);
+  // Metrics without a floor get the default one.
+  t.equal(floorOf(decls[0]!), DEFAULT_METRIC_FLOOR);
+  t.same(screenBaseline(decls, [[1e-7, 80, 0.4]]).map((e) => e.reason), ['below-floor']);
+  t.same(screenBaseline(decls, [[1e-5, 80, NaN]]).map((e) => e.reason), ['not-finite']);
+  // Every radar-ECG Table II and long-term metric states its floor.
+  t.ok(TABLE2_METRICS.every((m) => typeof m.floor === 'number' && m.floor > 0 && m.floor < TABLE2_DELTA_M.baseline[TABLE2_METRICS.indexOf(m)]!));
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import t from 'tap';
-import { deltaMOfRows, parseDeltaMInput } from '../../reports/deltam-input.js';
+import { applyFloors, deltaMOfRows, parseDeltaMInput } from '../../reports/deltam-input.js';
 import { loadModel, selectTables } from '../../reports/commands.js';
 import { getFormat } from '../../reports/formats/index.js';
 import { compareToBaseline, freezeBaseline, gateFails, loadBaseline, renderRegress, toleranceFor } from '../../reports/regress.js';
@@ -43,14 +43,58 @@ t.test('deltam: hand-computed values, both averagings', async (t) => {
   writeFileSync(file, JSON.stringify(input));
   const r = cli(['deltam', '--input', file]);
   t.equal(r.status, 0, r.stderr);
-  const out = JSON.parse(r.stdout) as Record<string, number>;
+  const parsed = JSON.parse(r.stdout) as { deltaM: Record<string, number>; excluded: unknown[]; tasks: string[] };
+  const out = parsed.deltaM;
   t.same(Object.keys(out), ['A', 'B']);
   t.ok(Math.abs(out.A! - 27.5 / 3) < 1e-9, `A = ${out.A}`);
   t.ok(Math.abs(out.B! - -21.5 / 3) < 1e-9, `B = ${out.B}`);
-  const flat = deltaMOfRows(parseDeltaMInput({ ...input, average: 'per-metric' }));
+  t.same(parsed.excluded, [], 'nothing excluded');
+  t.same(parsed.tasks, ['segmentation', 'depth', 'normal']);
+  const flat = deltaMOfRows(parseDeltaMInput({ ...input, average: 'per-metric' })).deltaM;
   t.ok(Math.abs(flat.A! - 7) < 1e-9);
   const piped = cli(['deltam', '--input=-', '--precision', '2'], JSON.stringify(input));
-  t.same(JSON.parse(piped.stdout), { A: 9.17, B: -7.17 }, 'stdin and rounding');
+  t.same(JSON.parse(piped.stdout).deltaM, { A: 9.17, B: -7.17 }, 'stdin and rounding');
+});
+
+t.test('deltam: the floor rule leaves out a non-positive or near-zero baseline and says so', async (t) => {
+  type Out = ReturnType<typeof deltaMOfRows>;
+  const run = (raw: unknown, floors: string[] = []): Out => deltaMOfRows(applyFloors(parseDeltaMInput(raw), floors));
+  // Baseline mIoU −0.0169 (of the wrong sign): without the rule A's seg term would be
+  // (0.55 + 0.0169)/−0.0169 ≈ −33.5, i.e. −3,350 %. With it, seg averages pixAcc alone: 0.
+  const o = run({ ...input, baseline: [-0.0169, 0.8, 0.4, 0.2, 25] });
+  t.same(o.excluded.map((e) => [e.task, e.name, e.baseline, e.reason]), [['segmentation', 'mIoU', -0.0169, 'non-positive']]);
+  t.match(o.excluded[0]!.why, /-0\.0169 ≤ 0/);
+  // A: seg 0 (pixAcc unchanged); depth 0.025; normal 0.2 → (0 + 0.025 + 0.2)/3.
+  t.ok(Math.abs(o.deltaM.A! - 22.5 / 3) < 1e-9, `A = ${o.deltaM.A}`);
+  t.ok(Math.abs(o.deltaM.A!) < 100 && Math.abs(o.deltaM.B!) < 100, 'no ±hundreds of %');
+  // Near zero: without a floor the default (1e-6) lets it through and the term explodes; a floor
+  // given on the command line excludes it.
+  const tiny = { ...input, baseline: [1e-4, 0.8, 0.4, 0.2, 25] };
+  const loose = run(tiny);
+  t.same(loose.excluded, []);
+  t.ok(loose.deltaM.A! > 1000, 'the explosion the floor prevents');
+  const r = cli(['deltam', '--input=-', '--floor', 'segmentation.mIoU=0.01'], JSON.stringify(tiny));
+  t.equal(r.status, 0, r.stderr);
+  const floored = JSON.parse(r.stdout) as Out;
+  t.same(floored.excluded.map((e) => [e.name, e.baseline, e.floor, e.reason]), [['mIoU', 1e-4, 0.01, 'below-floor']]);
+  t.ok(Math.abs(floored.deltaM.A! - 22.5 / 3) < 1e-9);
+  // A bare value is the floor of every metric without one: here all but normal.mean (25) fall.
+  const all = run(input, ['1']);
+  t.same(all.excluded.map((e) => e.name), ['mIoU', 'pixAcc', 'absErr', 'relErr']);
+  t.same(all.tasks, ['normal']);
+  t.match(all.note, /every metric of segmentation, depth is left out: Δm% averages over normal/);
+  t.ok(Math.abs(all.deltaM.A! - 20) < 1e-9, 'normal alone: (25 − 20)/25');
+  t.same(run(input, ['1', 'normal.mean=0.5']).tasks, ['normal'], 'a metric’s own floor wins over the bare value');
+  const none = run(input, ['100']);
+  t.same(none.deltaM, { A: null, B: null });
+  t.match(none.note, /unavailable/);
+  // A floor declared in the input works like the option.
+  const declared = { ...tiny, metrics: [{ ...input.metrics[0]!, floor: 0.01 }, ...input.metrics.slice(1)] };
+  t.same(run(declared).excluded.map((e) => e.name), ['mIoU']);
+  for (const bad of ['x', 'segmentation.mIoU=-1', 'nosuch.metric=1', 'a=b=1', '=1', 'segmentation.mIoU=']) {
+    t.throws(() => run(input, [bad]), { name: 'ConfigError', message: /^--floor: got / }, bad);
+  }
+  t.throws(() => run(input, ['nosuch.metric=1']), { message: /--floor: got "nosuch\.metric=1", expected a metric of the input \(segmentation\.mIoU, / });
 });
 
 t.test('deltam: errors name the field (exit 2)', async (t) => {
@@ -63,7 +107,8 @@ t.test('deltam: errors name the field (exit 2)', async (t) => {
   const cases: [unknown, RegExp][] = [
     [{ ...input, rows: { A: [1, 2] } }, /rows\["A"\]: got "2 values", expected 5 values/],
     [{ ...input, rows: { A: [1, 2, 3, 'x', 5] } }, /rows\["A"\]\[3\]: got "x", expected a finite number/],
-    [{ ...input, baseline: [0.5, 0, 0.4, 0.2, 25] }, /baseline\[1\]: got 0, expected a non-zero number/],
+    [{ ...input, baseline: [0.5, NaN, 0.4, 0.2, 25] }, /baseline\[1\]: got .*, expected a finite number/],
+    [{ ...input, metrics: [{ ...input.metrics[0], floor: -1 }, ...input.metrics.slice(1)] }, /metrics\[0\]\.floor: got -1, expected a finite number >= 0/],
     [{ ...input, average: 'mean' }, /average: got "mean", expected one of "per-task", "per-metric"/],
     [{ ...input, metrics: [] }, /^metrics: /],
     [{ ...input, extra: 1 }, /^extra: got 1, expected no such field/],

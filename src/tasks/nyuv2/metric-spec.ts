@@ -4,6 +4,8 @@
  * depth [abs, rel] ↓, normal [mean, median] ↓ and [<11.25°, <22.5°, <30°] ↑ (fractions). Δm%
  * averages per task, then over the three tasks, against a baseline row (single-task networks in
  * papers; there is no published row for this port's presets, so the caller supplies it).
+ * Floors (below them a baseline value is left out of Δm% and flagged): 0.01 for the fractions and
+ * the depth errors, 1° for the angle errors.
  */
 import type { DeltaMSpec, MetricDecl } from '../../metrics/deltam.js';
 import type { NyuMetrics } from './metrics.js';
@@ -18,15 +20,15 @@ export interface NyuMetricDecl extends MetricDecl {
 }
 
 export const NYUV2_METRICS: readonly NyuMetricDecl[] = [
-  { task: 'segmentation', name: 'mIoU', label: 'mIoU', higherIsBetter: true },
-  { task: 'segmentation', name: 'pixAcc', label: 'Pix Acc', higherIsBetter: true },
-  { task: 'depth', name: 'absErr', label: 'Abs Err', higherIsBetter: false },
-  { task: 'depth', name: 'relErr', label: 'Rel Err', higherIsBetter: false },
-  { task: 'normal', name: 'normalMean', label: 'Angle Mean', higherIsBetter: false },
-  { task: 'normal', name: 'normalMedian', label: 'Angle Median', higherIsBetter: false },
-  { task: 'normal', name: 'within11_25', label: '11.25°', higherIsBetter: true },
-  { task: 'normal', name: 'within22_5', label: '22.5°', higherIsBetter: true },
-  { task: 'normal', name: 'within30', label: '30°', higherIsBetter: true },
+  { task: 'segmentation', name: 'mIoU', label: 'mIoU', higherIsBetter: true, floor: 0.01 },
+  { task: 'segmentation', name: 'pixAcc', label: 'Pix Acc', higherIsBetter: true, floor: 0.01 },
+  { task: 'depth', name: 'absErr', label: 'Abs Err', higherIsBetter: false, floor: 0.01 },
+  { task: 'depth', name: 'relErr', label: 'Rel Err', higherIsBetter: false, floor: 0.01 },
+  { task: 'normal', name: 'normalMean', label: 'Angle Mean', higherIsBetter: false, floor: 1 },
+  { task: 'normal', name: 'normalMedian', label: 'Angle Median', higherIsBetter: false, floor: 1 },
+  { task: 'normal', name: 'within11_25', label: '11.25°', higherIsBetter: true, floor: 0.01 },
+  { task: 'normal', name: 'within22_5', label: '22.5°', higherIsBetter: true, floor: 0.01 },
+  { task: 'normal', name: 'within30', label: '30°', higherIsBetter: true, floor: 0.01 },
 ];
 
 /** Values of a metrics object in NYUV2_METRICS order. */

@@ -12,6 +12,11 @@
  *
  * Units follow the reference's Δm code: PCC as a fraction, MDR in percent (Δm is scale-free per
  * metric, so only consistency matters). Heart-rate error is computed but is not a paper column.
+ *
+ * Floors (the smallest baseline value a relative change is taken against; below it, or at ≤ 0, the
+ * metric's term is left out of Δm% and flagged): RMSE 0.01 mV, PCC 0.1, PPI error 1 ms, timing
+ * error 1 ms, MDR 1 %. They sit an order of magnitude or more below the paper's baselines
+ * (0.106 mV, 86.6 %, 9.6 ms, 7.5 ms, 6.67 %), where a term is still a fair relative change.
  */
 import type { DeltaMSpec, MetricDecl } from '../../metrics/deltam.js';
 import type { LongTermMetrics } from './longterm.js';
@@ -35,11 +40,11 @@ export interface RadarEcgMetricDecl<K extends string> extends MetricDecl {
 export type Table2Key = Exclude<keyof Table2Metrics, 'hrErrorBpm'>;
 
 export const TABLE2_METRICS: readonly RadarEcgMetricDecl<Table2Key>[] = [
-  { task: 'shape', name: 'rmseMv', label: 'RMSE (mV)', unit: 'mV', higherIsBetter: false },
-  { task: 'shape', name: 'pcc', label: 'PCC', unit: 'fraction', higherIsBetter: true },
-  { task: 'ppi', name: 'ppiErrorMs', label: 'PPI Error (ms)', unit: 'ms', higherIsBetter: false },
-  { task: 'anchor', name: 'timingErrorMs', label: 'Timing Error (ms)', unit: 'ms', higherIsBetter: false },
-  { task: 'anchor', name: 'mdrPercent', label: 'MDR', unit: '%', higherIsBetter: false },
+  { task: 'shape', name: 'rmseMv', label: 'RMSE (mV)', unit: 'mV', higherIsBetter: false, floor: 0.01 },
+  { task: 'shape', name: 'pcc', label: 'PCC', unit: 'fraction', higherIsBetter: true, floor: 0.1 },
+  { task: 'ppi', name: 'ppiErrorMs', label: 'PPI Error (ms)', unit: 'ms', higherIsBetter: false, floor: 1 },
+  { task: 'anchor', name: 'timingErrorMs', label: 'Timing Error (ms)', unit: 'ms', higherIsBetter: false, floor: 1 },
+  { task: 'anchor', name: 'mdrPercent', label: 'MDR', unit: '%', higherIsBetter: false, floor: 1 },
 ];
 
 /** The paper's single-task baseline row of Table II, in TABLE2_METRICS order. */
@@ -54,10 +59,10 @@ export const TABLE2_DELTA_M: DeltaMSpec = {
 export type LongTermKey = 'rmseMv' | 'pcc' | 'timingErrorMs' | 'mdrPercent';
 
 export const LONG_TERM_METRICS: readonly RadarEcgMetricDecl<LongTermKey>[] = [
-  { task: 'shape', name: 'rmseMv', label: 'RMSE (mV)', unit: 'mV', higherIsBetter: false },
-  { task: 'shape', name: 'pcc', label: 'PCC', unit: 'fraction', higherIsBetter: true },
-  { task: 'anchor', name: 'timingErrorMs', label: 'Peak Error (ms)', unit: 'ms', higherIsBetter: false },
-  { task: 'anchor', name: 'mdrPercent', label: 'MDR', unit: '%', higherIsBetter: false },
+  { task: 'shape', name: 'rmseMv', label: 'RMSE (mV)', unit: 'mV', higherIsBetter: false, floor: 0.01 },
+  { task: 'shape', name: 'pcc', label: 'PCC', unit: 'fraction', higherIsBetter: true, floor: 0.1 },
+  { task: 'anchor', name: 'timingErrorMs', label: 'Peak Error (ms)', unit: 'ms', higherIsBetter: false, floor: 1 },
+  { task: 'anchor', name: 'mdrPercent', label: 'MDR', unit: '%', higherIsBetter: false, floor: 1 },
 ];
 
 /** Δm% of the long-term tables; the baseline is the same framework's clean (no added noise) row. */
