@@ -223,10 +223,16 @@ export function buildResults(snap: RecordSnapshot, opts: ResultsOptions = {}): R
   };
   const trivial = runs.filter((r) => r.method === TRIVIAL_METHOD);
   for (const r of runs) if (r.method !== TRIVIAL_METHOD) add(benchmarkKey(r), r);
-  // Trivial predictors train nothing (epochs 0, no selection): they join every benchmark of their
-  // task, preset and training noise, or form their own where no trained run shares those.
+  // Trivial predictors train nothing: those recorded with their grid (same epochs and selection)
+  // join its benchmark; others join every benchmark of their task, preset and training noise, or
+  // form their own where no trained run shares those.
   const sameData = (a: RunRecord, b: RunRecord): boolean => a.task === b.task && a.preset === b.preset && a.trainNoise === b.trainNoise;
   for (const r of trivial) {
+    const own = groups.get(benchmarkKey(r));
+    if (own && own.some((g) => g.method !== TRIVIAL_METHOD)) {
+      own.push(r);
+      continue;
+    }
     const homes = [...groups.values()].filter((g) => sameData(g[0]!, r));
     if (homes.length) for (const g of homes) g.push(r);
     else add(benchmarkKey(r), r);
