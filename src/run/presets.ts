@@ -23,15 +23,32 @@ export function allOptimizers(sweepEga = false): unknown[] {
   return registry.map((d) => (d.id === 'ega' && sweepEga ? { method: 'EGA', params: { T: EGA_TEMPERATURES } } : d.displayName));
 }
 
+/**
+ * The paper's twelve with warm-ups scaled to a short run: EGA's warm-up epoch and STCH's nadir
+ * epoch at `warmup` (the reference: 4 of 200 epochs) instead of 4.
+ */
+export function paperOptimizersWarmup(warmup: number): unknown[] {
+  return registry
+    .filter((d) => methodGroup(d.id) === 'paper')
+    .map((d) => (d.id === 'ega' ? { method: 'EGA', params: { T: EGA_TEMPERATURES, warmupEpoch: warmup } } : d.id === 'stch' ? { method: 'STCH', params: { warmupEpoch: warmup } } : d.displayName));
+}
+
 const SNR_DB = [6, 3, 0, -1, -2, -3];
 const ABRUPT = [1, 2, 3].flatMap((s) => [0, -9].map((db) => `abrupt${s}s@${db}dB`));
 
 const radar = (preset: string, extra: Raw = {}): Raw => ({ task: 'radar-ecg', preset, optimizers: paperOptimizers(), singleTask: true, seeds: [0], ...extra });
 
+/** The CPU benchmark: the `cpu` radar-ECG model (16 epochs), three seeds, warm-ups at epoch 2 (see the README's radar-ECG presets). */
+const CPU_WARMUP = 2;
+const radarCpu = (name: string, extra: Raw = {}): Raw => radar('cpu', { name, optimizers: paperOptimizersWarmup(CPU_WARMUP), seeds: [0, 1, 2], ...extra });
+
 const PRESETS: Record<string, { readonly description: string; readonly build: () => Raw | Raw[] }> = {
   table2: { description: 'Table II at paper scale: radar-ECG, full model (23.25 M shared parameters), 12 optimizers + EGA T sweep + single-task baselines, 200 epochs (GPU)', build: () => radar('paper', { name: 'table2' }) },
   'table2-small': { description: 'Table II on the scaled-down radar-ECG model (CPU: about a day on 2 cores with --jobs 2)', build: () => radar('small', { name: 'table2-small' }) },
   'table2-ci': { description: 'Table II on the CI-size radar-ECG model (minutes)', build: () => radar('ci', { name: 'table2-ci' }) },
+  'table2-cpu': { description: 'Table II on the CPU benchmark model: 12 optimizers + EGA T sweep + single-task baselines, 3 seeds (about 4 h on 2 cores with --jobs 2)', build: () => radarCpu('table2-cpu') },
+  'snr-cpu': { description: 'The SNR table on the CPU benchmark model, 3 seeds', build: () => radarCpu('snr-cpu', { singleTask: false, noise: { eval: ['clean', ...SNR_DB.map((d) => `snr${d}dB`)] } }) },
+  'abrupt-cpu': { description: 'The abrupt-noise table on the CPU benchmark model, 3 seeds', build: () => radarCpu('abrupt-cpu', { singleTask: false, noise: { eval: ['clean', ...ABRUPT] } }) },
   table3: { description: 'Table III at paper scale: NYUv2, ResNet-50 dilated + DeepLab heads, 12 optimizers + single-task baselines (GPU)', build: () => ({ name: 'table3', task: 'nyuv2', preset: 'paper', optimizers: paperOptimizers(), singleTask: true, seeds: [0] }) },
   'table3-small': { description: 'Table III on the scaled-down NYUv2 model and fixture or downscaled data', build: () => ({ name: 'table3-small', task: 'nyuv2', preset: 'small', optimizers: paperOptimizers(), singleTask: true, seeds: [0] }) },
   snr: { description: 'Constant Gaussian noise at 6, 3, 0, -1, -2, -3 dB SNR on the radar-ECG test set (paper scale)', build: () => radar('paper', { name: 'snr', singleTask: false, noise: { eval: ['clean', ...SNR_DB.map((d) => `snr${d}dB`)] } }) },

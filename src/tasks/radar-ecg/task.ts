@@ -33,12 +33,15 @@ interface DataPreset {
   readonly trialsPerSubject: number;
   readonly epochs: number;
   readonly batchSize: number;
+  /** SGD learning rate (default the reference's 5e-3). */
+  readonly lr?: number;
 }
 
 /** Synthetic data and training length per model preset (paper: ~MMECG's 91 trials × 3 min, 200 epochs, batch 22). */
 const DATA: Record<RadarEcgPresetName, DataPreset> = {
   paper: { subjects: 30, minutes: 9, trialsPerSubject: 3, epochs: 200, batchSize: 22 },
   small: { subjects: 8, minutes: 3, trialsPerSubject: 2, epochs: 30, batchSize: 22 },
+  cpu: { subjects: 10, minutes: 3, trialsPerSubject: 3, epochs: 16, batchSize: 16, lr: 0.05 },
   ci: { subjects: 4, minutes: 1, trialsPerSubject: 2, epochs: 4, batchSize: 8 },
 };
 
@@ -143,7 +146,7 @@ export const radarEcgTask: TaskDefinition = {
   training: (preset): TrainingDefaults => {
     const d = DATA[presetOf(preset)];
     return {
-      optimizer: { kind: 'sgd', lr: 5e-3, momentum: 0.937, weightDecay: 5e-4 },
+      optimizer: { kind: 'sgd', lr: d.lr ?? 5e-3, momentum: 0.937, weightDecay: 5e-4 },
       // The reference: CosineAnnealingLR(T_max = 100, eta_min = 5e-5) over 200 epochs; shorter presets keep T_max = epochs / 2.
       schedule: { kind: 'cosine', tMax: Math.max(1, d.epochs / 2), etaMin: 5e-5 },
       epochs: d.epochs,
