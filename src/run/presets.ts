@@ -38,7 +38,7 @@ const ABRUPT = [1, 2, 3].flatMap((s) => [0, -9].map((db) => `abrupt${s}s@${db}dB
 
 const radar = (preset: string, extra: Raw = {}): Raw => ({ task: 'radar-ecg', preset, optimizers: paperOptimizers(), singleTask: true, seeds: [0], ...extra });
 
-/** The CPU benchmark: the `cpu` radar-ECG model (16 epochs), three seeds, warm-ups at epoch 2 (see the README's radar-ECG presets). */
+/** The CPU benchmark: the `cpu` radar-ECG model (14 epochs), three seeds, warm-ups at epoch 2 (see the README's radar-ECG presets). */
 const CPU_WARMUP = 2;
 const radarCpu = (name: string, extra: Raw = {}): Raw => radar('cpu', { name, optimizers: paperOptimizersWarmup(CPU_WARMUP), seeds: [0, 1, 2], ...extra });
 

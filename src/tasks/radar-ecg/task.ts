@@ -41,7 +41,7 @@ interface DataPreset {
 const DATA: Record<RadarEcgPresetName, DataPreset> = {
   paper: { subjects: 30, minutes: 9, trialsPerSubject: 3, epochs: 200, batchSize: 22 },
   small: { subjects: 8, minutes: 3, trialsPerSubject: 2, epochs: 30, batchSize: 22 },
-  cpu: { subjects: 10, minutes: 3, trialsPerSubject: 3, epochs: 16, batchSize: 16, lr: 0.05 },
+  cpu: { subjects: 10, minutes: 3, trialsPerSubject: 3, epochs: 14, batchSize: 16, lr: 0.05 },
   ci: { subjects: 4, minutes: 1, trialsPerSubject: 2, epochs: 4, batchSize: 8 },
 };
 
