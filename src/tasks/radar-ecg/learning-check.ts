@@ -27,6 +27,8 @@ export interface LearningCheckOptions {
   readonly epochs: number;
   readonly batchSize: number;
   readonly seed: number;
+  /** Cosine T_max in epochs (default epochs / 2); a larger value trains the first epochs of a longer run. */
+  readonly tMax?: number;
   readonly onEpoch?: (e: { epoch: number; summary: EpochSummary; val: TaskLosses; evalSeconds: number; cpuSeconds: number }) => void;
 }
 
@@ -67,7 +69,7 @@ export function trainAndCompare(tf: Tf, ds: RadarEcgDataset, o: LearningCheckOpt
         };
       }
     })();
-  const trainer = new Trainer(stepper, source, Rng.fromSeed(`learning-check:${o.seed}`), o.lr, { kind: 'cosine', tMax: Math.max(1, o.epochs / 2), etaMin: 5e-5 });
+  const trainer = new Trainer(stepper, source, Rng.fromSeed(`learning-check:${o.seed}`), o.lr, { kind: 'cosine', tMax: o.tMax ?? Math.max(1, o.epochs / 2), etaMin: 5e-5 });
   const val: TaskLosses[] = [];
   const summaries: EpochSummary[] = [];
   try {
