@@ -46,7 +46,7 @@ const PRESETS: Record<string, { readonly description: string; readonly build: ()
   table2: { description: 'Table II at paper scale: radar-ECG, full model (23.25 M shared parameters), 12 optimizers + EGA T sweep + single-task baselines, 200 epochs (GPU)', build: () => radar('paper', { name: 'table2' }) },
   'table2-small': { description: 'Table II on the scaled-down radar-ECG model (CPU: about a day on 2 cores with --jobs 2)', build: () => radar('small', { name: 'table2-small' }) },
   'table2-ci': { description: 'Table II on the CI-size radar-ECG model (minutes)', build: () => radar('ci', { name: 'table2-ci' }) },
-  'table2-cpu': { description: 'Table II on the CPU benchmark model: 12 optimizers + EGA T sweep + single-task baselines, 3 seeds (about 4 h on 2 cores with --jobs 2)', build: () => radarCpu('table2-cpu') },
+  'table2-cpu': { description: 'Table II on the CPU benchmark model: 12 optimizers + EGA T sweep + single-task baselines, 3 seeds (projected 3.3 h on 2 cores with --jobs 2)', build: () => radarCpu('table2-cpu') },
   'snr-cpu': { description: 'The SNR table on the CPU benchmark model, 3 seeds', build: () => radarCpu('snr-cpu', { singleTask: false, noise: { eval: ['clean', ...SNR_DB.map((d) => `snr${d}dB`)] } }) },
   'abrupt-cpu': { description: 'The abrupt-noise table on the CPU benchmark model, 3 seeds', build: () => radarCpu('abrupt-cpu', { singleTask: false, noise: { eval: ['clean', ...ABRUPT] } }) },
   table3: { description: 'Table III at paper scale: NYUv2, ResNet-50 dilated + DeepLab heads, 12 optimizers + single-task baselines (GPU)', build: () => ({ name: 'table3', task: 'nyuv2', preset: 'paper', optimizers: paperOptimizers(), singleTask: true, seeds: [0] }) },
