@@ -1,7 +1,7 @@
 /**
  * Train the radarODE-MTL model on a radar-ECG dataset through the runner's plumbing (SGD with
  * momentum 0.937, weight decay 5e-4, cosine schedule T_max = epochs / 2) and compare its
- * validation losses with the trivial predictors' after every epoch. Used by the learning test and
+ * validation losses with the trivial predictors' after every epoch. Used by
  * `benchmarks/radar-ecg-learning.ts`. Validation: a tenth of the dataset's training trials (at
  * least one), held out as the runner does; windows in the sliding (`step`) placement.
  */
