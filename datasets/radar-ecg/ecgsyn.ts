@@ -101,12 +101,20 @@ export const ECGSYN_DEFAULT_WAVES: Readonly<Record<WaveName, EcgWave>> = {
  * A random plausible subject: mean HR 50–110 bpm, HR std 1.5–5 bpm, LF/HF 0.5–3 (log-uniform),
  * breathing 12–20 per minute, per-subject jitter of every event's angle, amplitude and width,
  * R amplitude 1.0–1.6 mV, wander 0.02–0.12 mV, noise 5–20 µV.
+ *
+ * Morphology spread between subjects (log-normal factors on ECGSYN's defaults, clipped): T
+ * amplitude σ 0.45 in [0.3, 2.4], P amplitude σ 0.4 in [0.35, 2.2], Q and S depth σ 0.5 in
+ * [0.25, 2.5], T and P widths σ 0.2, T angle ± 12°, P angle ± 8°. With R at 1.0–1.6 mV this spans
+ * the normal lead-II ranges (T 0.1–0.8 mV, P 0.05–0.25 mV, Q up to a quarter of R, S 0–0.8 mV,
+ * QT and PR intervals over their normal ranges), so the subjects' cycles differ as much as healthy
+ * adults' do; with ECGSYN's narrower spread the mean cycle had PCC ≈ 0.9 with every subject's
+ * cycle and the single-cycle task was solved by a constant.
  */
 export function sampleSubject(rng: Rng, id: string): EcgSubject {
   const u = (lo: number, hi: number): number => lo + (hi - lo) * rng.uniform();
   // Log-normal factors, clipped; amplitudes of the narrow Q, R, S events go as a·b², so their
   // widths get little jitter to keep |S| and |Q| well below R.
-  const logN = (sigma: number): number => Math.min(1.6, Math.max(0.6, Math.exp(sigma * rng.normal())));
+  const logN = (sigma: number, lo = 0.6, hi = 1.6): number => Math.min(hi, Math.max(lo, Math.exp(sigma * rng.normal())));
   const meanHr = u(50, 110);
   const hrStd = u(1.5, 5);
   const lfHfRatio = Math.exp(u(Math.log(0.5), Math.log(3)));
@@ -114,11 +122,11 @@ export function sampleSubject(rng: Rng, id: string): EcgSubject {
   const respirationHz = u(0.2, 0.33);
   const d = ECGSYN_DEFAULT_WAVES;
   const waves: Record<WaveName, EcgWave> = {
-    P: { thetaDeg: d.P.thetaDeg + 6 * rng.normal(), a: d.P.a * logN(0.25), b: d.P.b * logN(0.15) },
-    Q: { thetaDeg: d.Q.thetaDeg + 2 * rng.normal(), a: d.Q.a * logN(0.25), b: d.Q.b * logN(0.05) },
+    P: { thetaDeg: d.P.thetaDeg + 8 * rng.normal(), a: d.P.a * logN(0.4, 0.35, 2.2), b: d.P.b * logN(0.2) },
+    Q: { thetaDeg: d.Q.thetaDeg + 2 * rng.normal(), a: d.Q.a * logN(0.5, 0.25, 2.5), b: d.Q.b * logN(0.05) },
     R: { thetaDeg: 0, a: d.R.a * logN(0.1), b: d.R.b * logN(0.05) },
-    S: { thetaDeg: d.S.thetaDeg + 2 * rng.normal(), a: d.S.a * logN(0.2), b: d.S.b * logN(0.05) },
-    T: { thetaDeg: d.T.thetaDeg + 8 * rng.normal(), a: d.T.a * logN(0.25), b: d.T.b * logN(0.15) },
+    S: { thetaDeg: d.S.thetaDeg + 2 * rng.normal(), a: d.S.a * logN(0.5, 0.25, 2.5), b: d.S.b * logN(0.05) },
+    T: { thetaDeg: d.T.thetaDeg + 12 * rng.normal(), a: d.T.a * logN(0.45, 0.3, 2.4), b: d.T.b * logN(0.2) },
   };
   return {
     id,

@@ -3,7 +3,7 @@
  * MMECG recordings (or the reference's preprocessed files), and summarise a dataset directory.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { RadarEcgDataset, synthesizeDataset, TRIAL_STATUSES, type TrialStatus } from '../../datasets/radar-ecg/dataset.js';
+import { DEFAULT_HIGH_PASS_HZ, RadarEcgDataset, synthesizeDataset, TRIAL_STATUSES, type TrialStatus } from '../../datasets/radar-ecg/dataset.js';
 import { importMmecg, importReferenceSegments, type ImportSummary } from '../../datasets/radar-ecg/mmecg.js';
 import { noiseLabel, parseNoiseCondition } from '../../datasets/radar-ecg/noise.js';
 import { PLACEMENTS, type Placement } from '../../datasets/radar-ecg/windows.js';
@@ -21,6 +21,7 @@ interface SynthArgs {
   fmin: number;
   fmax: number;
   voices?: number;
+  'high-pass'?: number;
   placements: string;
   statuses?: string;
   noise: string;
@@ -75,6 +76,7 @@ export function runSynth(a: SynthArgs): ReturnType<typeof synthesizeDataset> {
       fmin: a.fmin,
       fmax: a.fmax,
       ...(a.voices !== undefined ? { voices: a.voices } : {}),
+      ...(a['high-pass'] !== undefined ? { highPassHz: a['high-pass'] } : {}),
       placements: placementsOf(a.placements),
       ...(statuses ? { statuses } : {}),
       noise: parseNoiseCondition(a.noise),
@@ -196,6 +198,7 @@ const synthCommand: CommandModule<object, SynthArgs> = {
       .option('fmin', { type: 'number', default: 1 })
       .option('fmax', { type: 'number', default: 25 })
       .option('voices', { type: 'number' })
+      .option('high-pass', { type: 'number', default: DEFAULT_HIGH_PASS_HZ, describe: 'zero-phase high-pass of the radar phase before the SST, Hz (removes respiration; 0 = off)' })
       .option('placements', { type: 'string', default: 'step,rpeak' })
       .option('statuses', { type: 'string', describe: `comma list of ${TRIAL_STATUSES.join('/')}, cycled over trials (default: drawn)` })
       .option('noise', { type: 'string', default: 'clean', describe: 'clean | constant:<dB> | abrupt:mild|extensive:<s> | body-movement[:<per min>[:<mm>]] | aug_snr code' })

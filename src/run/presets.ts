@@ -53,10 +53,16 @@ function epochsOf(task: string, preset: string, o: PresetOptions): number {
 
 const radar = (preset: string, o: PresetOptions, extra: Raw = {}): Raw => ({ task: 'radar-ecg', preset, optimizers: paperOptimizers(epochsOf('radar-ecg', preset, o)), singleTask: true, seeds: [0], ...extra });
 
+/** The CPU benchmark: the `cpu` radar-ECG model, three seeds (see the README's radar-ECG CPU presets). */
+const radarCpu = (name: string, o: PresetOptions, extra: Raw = {}): Raw => radar('cpu', o, { name, seeds: [0, 1, 2], ...extra });
+
 const PRESETS: Record<string, { readonly description: string; readonly build: (o: PresetOptions) => Raw | Raw[] }> = {
   table2: { description: 'Table II at paper scale: radar-ECG, full model (23.25 M shared parameters), 12 optimizers + EGA T sweep + single-task baselines, 200 epochs (GPU)', build: (o) => radar('paper', o, { name: 'table2' }) },
   'table2-small': { description: 'Table II on the scaled-down radar-ECG model (CPU: about a day on 2 cores with --jobs 2)', build: (o) => radar('small', o, { name: 'table2-small' }) },
   'table2-ci': { description: 'Table II on the CI-size radar-ECG model (minutes)', build: (o) => radar('ci', o, { name: 'table2-ci' }) },
+  'table2-cpu': { description: 'Table II on the CPU benchmark model: 12 optimizers + EGA T sweep + single-task baselines, 3 seeds (projected 3.3 h on 2 cores with --jobs 2)', build: (o) => radarCpu('table2-cpu', o) },
+  'snr-cpu': { description: 'The SNR table on the CPU benchmark model, 3 seeds', build: (o) => radarCpu('snr-cpu', o, { singleTask: false, noise: { eval: ['clean', ...SNR_DB.map((d) => `snr${d}dB`)] } }) },
+  'abrupt-cpu': { description: 'The abrupt-noise table on the CPU benchmark model, 3 seeds', build: (o) => radarCpu('abrupt-cpu', o, { singleTask: false, noise: { eval: ['clean', ...ABRUPT] } }) },
   table3: { description: 'Table III at paper scale: NYUv2, ResNet-50 dilated + DeepLab heads, 12 optimizers + single-task baselines (GPU)', build: (o) => ({ name: 'table3', task: 'nyuv2', preset: 'paper', optimizers: paperOptimizers(epochsOf('nyuv2', 'paper', o)), singleTask: true, seeds: [0] }) },
   'table3-small': { description: 'Table III on the scaled-down NYUv2 model and fixture or downscaled data', build: (o) => ({ name: 'table3-small', task: 'nyuv2', preset: 'small', optimizers: paperOptimizers(epochsOf('nyuv2', 'small', o)), singleTask: true, seeds: [0] }) },
   snr: { description: 'Constant Gaussian noise at 6, 3, 0, -1, -2, -3 dB SNR on the radar-ECG test set (paper scale)', build: (o) => radar('paper', o, { name: 'snr', singleTask: false, noise: { eval: ['clean', ...SNR_DB.map((d) => `snr${d}dB`)] } }) },

@@ -17,6 +17,7 @@ export interface RadarEcgPreset {
 export const RADAR_ECG_PRESETS = {
   paper: { description: 'the reference network (37.7 M parameters with the ODE branch)', channels: 50, bins: 71, frames: 120, width: 1 },
   small: { description: 'laptop runs on wasm: full input, 1/8 width', channels: 50, bins: 71, frames: 120, width: 1 / 8 },
+  cpu: { description: 'the CPU benchmark (table2-cpu): 8 channels × 24 bins × 120 frames (30 Hz), 1/32 width', channels: 8, bins: 24, frames: 120, width: 1 / 32 },
   ci: { description: 'tests and smoke runs: 8 channels × 16 bins × 64 frames, 1/32 width', channels: 8, bins: 16, frames: 64, width: 1 / 32 },
 } as const satisfies Record<string, RadarEcgPreset>;
 

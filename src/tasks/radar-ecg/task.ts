@@ -2,7 +2,7 @@
  * The radar-ECG benchmark as a runner task: the radarODE-MTL model, its losses and training
  * settings, the synthetic (or imported) dataset, and the Table II / long-term evaluation.
  *
- * Data per preset: a synthetic dataset generated once into `<dataDir>/radar-ecg-<preset>-seed<s>`
+ * Data per preset: a synthetic dataset generated once into `<dataDir>/radar-ecg-<preset>-seed<s>-<version>`
  * (or a real dataset directory given as dataPath). Splits: the dataset's trial split gives test
  * trials; a tenth of the training trials (at least one) is held out as the validation split for
  * model selection. Training uses the 4-s windows of the sliding placement (every 0.8 s).
@@ -46,16 +46,21 @@ interface DataPreset {
   readonly trialsPerSubject: number;
   readonly epochs: number;
   readonly batchSize: number;
+  /** SGD learning rate (default the reference's 5e-3). */
+  readonly lr?: number;
 }
 
 /** Synthetic data and training length per model preset (paper: ~MMECG's 91 trials × 3 min, 200 epochs, batch 22). */
 const DATA: Record<RadarEcgPresetName, DataPreset> = {
   paper: { subjects: 30, minutes: 9, trialsPerSubject: 3, epochs: 200, batchSize: 22 },
   small: { subjects: 8, minutes: 3, trialsPerSubject: 2, epochs: 30, batchSize: 22 },
+  cpu: { subjects: 10, minutes: 3, trialsPerSubject: 3, epochs: 14, batchSize: 16, lr: 0.05 },
   ci: { subjects: 4, minutes: 1, trialsPerSubject: 2, epochs: 4, batchSize: 8 },
 };
 
 const EVAL_BATCH = 32;
+/** Version of the synthetic generator and its preprocessing, part of the cache directory's name. */
+export const SYNTH_VERSION = 'v2';
 /** The reference evaluates R peaks and samples in [3000, 30000] of a 35,505-sample recording; other lengths keep the proportions. */
 const MMECG_LENGTH = 35505;
 
@@ -94,7 +99,8 @@ function openOrGenerate(preset: RadarEcgPresetName, dataDir: string, seed: numbe
     }
     return ds;
   }
-  const dir = join(dataDir, `radar-ecg-${preset}-seed${seed}`);
+  // The generator version is part of the name: a cache made by an older generator is never reused.
+  const dir = join(dataDir, `radar-ecg-${preset}-seed${seed}-${SYNTH_VERSION}`);
   generateOnce(dir, 'manifest.json', (tmp) => {
     const p = RADAR_ECG_PRESETS[preset];
     const d = DATA[preset];
@@ -230,7 +236,7 @@ export const radarEcgTask: TaskDefinition = {
   training: (preset): TrainingDefaults => {
     const d = DATA[presetOf(preset)];
     return {
-      optimizer: { kind: 'sgd', lr: 5e-3, momentum: 0.937, weightDecay: 5e-4 },
+      optimizer: { kind: 'sgd', lr: d.lr ?? 5e-3, momentum: 0.937, weightDecay: 5e-4 },
       // The reference: CosineAnnealingLR(T_max = 100, eta_min = 5e-5) over 200 epochs; shorter presets keep T_max = epochs / 2.
       schedule: { kind: 'cosine', tMax: Math.max(1, d.epochs / 2), etaMin: 5e-5 },
       epochs: d.epochs,

@@ -1,0 +1,48 @@
+/**
+ * The CPU benchmark presets expand to the grid the README promises: the paper's twelve methods
+ * (EGA at five temperatures) and the single-task baselines on the `cpu` radar-ECG model, three
+ * seeds, warm-ups that leave most of the run after them, the noise conditions of each table.
+ */
+import t from 'tap';
+import { expandGrid, validateConfig } from '../../src/run/config.js';
+import { presetConfigs } from '../../src/run/presets.js';
+import { radarEcgTask } from '../../src/tasks/radar-ecg/task.js';
+
+const PAPER = ['EW', 'UW', 'GLS', 'DWA', 'STCH', 'GradDrop', 'GradVac', 'CAGrad', 'IMTL', 'MoCo', 'Aligned-MTL', 'EGA'];
+
+function grid(name: string) {
+  const cfgs = presetConfigs(name);
+  t.equal(cfgs.length, 1, `${name}: one experiment`);
+  return expandGrid(validateConfig(cfgs[0], `preset ${name}`));
+}
+
+t.test('table2-cpu: 12 methods (EGA × 5 T) + 3 single-task baselines × 3 seeds on the cpu model', async (t) => {
+  const runs = grid('table2-cpu');
+  const defaults = radarEcgTask.training('cpu');
+  t.equal(runs.length, (11 + 5 + 3) * 3, '57 runs');
+  t.same([...new Set(runs.map((r) => r.seed))].sort(), [0, 1, 2]);
+  t.ok(runs.every((r) => r.preset === 'cpu' && r.task === 'radar-ecg' && r.epochs === defaults.epochs), `every run on the cpu model for ${defaults.epochs} epochs`);
+  const labels = new Set(runs.map((r) => r.label));
+  t.equal(labels.size, 19);
+  for (const m of PAPER) t.ok([...labels].some((l) => l === m || l.startsWith(`${m}(`)), `${m} in the grid`);
+  t.same([...labels].filter((l) => l.startsWith('EGA(')).map((l) => Number(/T=([\d.]+)/.exec(l)![1])).sort((a, b) => a - b), [0.1, 0.5, 1, 1.5, 2]);
+  t.equal(runs.filter((r) => r.singleTask !== null).length, 9, 'three single-task baselines per seed');
+  for (const r of runs.filter((x) => x.method === 'ega' || x.method === 'stch')) {
+    const w = r.params.warmupEpoch as number;
+    t.ok(Number.isInteger(w) && w >= 1 && w <= r.epochs / 4, `${r.label}: warm-up epoch ${w} within the first quarter of ${r.epochs}`);
+  }
+  t.ok(defaults.optimizer.lr > 5e-3, `cpu preset learning rate ${defaults.optimizer.lr} (5e-3 leaves the shape loss at the constant-output level)`);
+});
+
+t.test('snr-cpu and abrupt-cpu: the same model and methods, no baselines, the tables\' noise conditions', async (t) => {
+  const base = new Set(grid('table2-cpu').filter((r) => r.singleTask === null).map((r) => `${r.label}|${r.seed}|${r.preset}|${r.epochs}`));
+  for (const [name, n] of [
+    ['snr-cpu', 7],
+    ['abrupt-cpu', 7],
+  ] as const) {
+    const runs = grid(name);
+    t.equal(runs.length, 16 * 3, `${name}: 48 runs`);
+    t.same(new Set(runs.map((r) => `${r.label}|${r.seed}|${r.preset}|${r.epochs}`)), base, `${name}: the table2-cpu methods, seeds and model`);
+    t.ok(runs.every((r) => r.evalNoise.length === n && r.evalNoise[0]!.kind === 'clean'), `${name}: clean + 6 conditions`);
+  }
+});
