@@ -21,7 +21,7 @@ export interface SlurmOptions {
   readonly time?: string;
   readonly partition?: string;
   readonly account?: string;
-  /** At most this many array tasks at once (`--array=0-(N-1)%M`). */
+  /** At most this many array tasks at once (`--array=1-N%M`). */
   readonly maxRunning?: number;
 }
 
@@ -37,7 +37,7 @@ const TIME = /^(?:\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d
 /** Reject values Slurm would refuse (or that could not be written safely into a script); the message names the option. */
 export function validateSlurmOptions(o: SlurmOptions): void {
   const posInt = (field: string, v: number | undefined, min: number): void => {
-    if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new ConfigError(field, v, `an integer >= ${min}`);
+    if (v !== undefined && !(Number.isInteger(v) && v >= min)) throw new ConfigError(field, Number.isNaN(v) ? 'not a number' : v, `an integer >= ${min}`);
   };
   posInt('--shards', o.shards, 1);
   posInt('--cpus-per-task', o.cpusPerTask, 1);
@@ -72,7 +72,6 @@ function paths(o: SlurmOptions): string[] {
 
 export function slurmScripts(o: SlurmOptions): SlurmScripts {
   validateSlurmOptions(o);
-  const last = o.shards - 1;
   const runArgs = o.runArgs.map(shellWord).join(' ');
   const shards = [
     '#!/bin/bash',
@@ -83,7 +82,7 @@ export function slurmScripts(o: SlurmOptions): SlurmScripts {
     '# Submit with: bash submit.sh   Resubmit shard 3 alone: bash submit.sh 3',
     ...header(o, [
       `#SBATCH --job-name=${o.jobName}`,
-      `#SBATCH --array=0-${last}${o.maxRunning ? `%${o.maxRunning}` : ''}`,
+      `#SBATCH --array=1-${o.shards}${o.maxRunning ? `%${o.maxRunning}` : ''}`,
       `#SBATCH --cpus-per-task=${o.cpusPerTask}`,
       ...(o.gpus > 0 ? [`#SBATCH --gres=gpu:${o.gpus}`] : []),
     ]),
@@ -94,7 +93,7 @@ export function slurmScripts(o: SlurmOptions): SlurmScripts {
     '',
     ...paths(o),
     `SHARDS=${o.shards}   # fixed here, so that a task resubmitted alone keeps its slice`,
-    'K=$((SLURM_ARRAY_TASK_ID + 1))',
+    'K=$SLURM_ARRAY_TASK_ID   # array task ids are the shard numbers, 1 to $SHARDS',
     '',
     'echo "shard $K/$SHARDS on $(hostname), $(date)"',
     `"$NODE" "$MTL_BENCH" run ${runArgs} \\`,
@@ -135,7 +134,7 @@ export function slurmScripts(o: SlurmOptions): SlurmScripts {
     'idx=()',
     'for k in "$@"; do',
     `  if ! [[ "$k" =~ ^[0-9]+$ ]] || [ "$k" -lt 1 ] || [ "$k" -gt ${o.shards} ]; then echo "submit.sh: shard $k: expected a number from 1 to ${o.shards}" >&2; exit 2; fi`,
-    '  idx+=("$((k - 1))")   # array task ids count from 0',
+    '  idx+=("$k")',
     'done',
     'array=()',
     'if [ ${#idx[@]} -gt 0 ]; then array=("--array=$(IFS=,; echo "${idx[*]}")"); fi',
