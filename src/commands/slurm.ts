@@ -24,6 +24,7 @@ interface Args {
   shards: number;
   dir: string;
   'cpus-per-task': number;
+  jobs?: number;
   mem?: string;
   gpus: number;
   time?: string;
@@ -72,7 +73,8 @@ export const slurmCommand: CommandModule<object, Args> = {
       .option('name', { type: 'string', describe: 'experiment name (override)' })
       .option('shards', { type: 'number', demandOption: true, describe: 'number of shards (array tasks)' })
       .option('dir', { type: 'string', demandOption: true, describe: 'shared directory for the scripts, shard records, checkpoints, logs and the merged record' })
-      .option('cpus-per-task', { type: 'number', default: 1, describe: 'CPUs per array task (also its --jobs)' })
+      .option('cpus-per-task', { type: 'number', default: 1, describe: 'CPUs per array task' })
+      .option('jobs', { type: 'number', describe: 'worker processes per task (default: --cpus-per-task, or 1 with GPUs)' })
       .option('mem', { type: 'string', describe: 'memory per task, e.g. 4G' })
       .option('gpus', { type: 'number', default: 0, describe: 'GPUs per task (--gres=gpu:N)' })
       .option('time', { type: 'string', describe: 'time limit per task, e.g. 2:00:00 or 1-00:00:00' })
@@ -110,6 +112,7 @@ export const slurmCommand: CommandModule<object, Args> = {
       bin: BIN,
       jobName: args['job-name'] ?? `mtl-bench-${(args.name ?? args.preset ?? basename(args.config!, extname(args.config!))).replace(/[^A-Za-z0-9_.+-]/g, '-')}`,
       cpusPerTask: args['cpus-per-task'],
+      jobs: args.jobs ?? (args.gpus > 0 ? 1 : args['cpus-per-task']),
       gpus: args.gpus,
       ...(args.mem !== undefined ? { mem: args.mem } : {}),
       ...(args.time !== undefined ? { time: args.time } : {}),

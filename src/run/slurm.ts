@@ -16,6 +16,8 @@ export interface SlurmOptions {
   readonly bin: string;
   readonly jobName: string;
   readonly cpusPerTask: number;
+  /** Worker processes per task (`run --jobs`). */
+  readonly jobs: number;
   readonly mem?: string;
   readonly gpus: number;
   readonly time?: string;
@@ -41,6 +43,7 @@ export function validateSlurmOptions(o: SlurmOptions): void {
   };
   posInt('--shards', o.shards, 1);
   posInt('--cpus-per-task', o.cpusPerTask, 1);
+  posInt('--jobs', o.jobs, 1);
   posInt('--gpus', o.gpus, 0);
   posInt('--max-running', o.maxRunning, 1);
   if (o.mem !== undefined && !/^[1-9]\d*[KMGT]?$/i.test(o.mem)) throw new ConfigError('--mem', o.mem, 'a size such as 4G, 500M or 16000 (megabytes)');
@@ -97,7 +100,7 @@ export function slurmScripts(o: SlurmOptions): SlurmScripts {
     '',
     'echo "shard $K/$SHARDS on $(hostname), $(date)"',
     `"$NODE" "$MTL_BENCH" run ${runArgs} \\`,
-    '  --jobs "${SLURM_CPUS_PER_TASK:-1}" --shard "$K/$SHARDS" --db "$DIR/shard-$K.sqlite"',
+    `  --jobs ${o.jobs} --shard "$K/$SHARDS" --db "$DIR/shard-$K.sqlite"`,
     'status=$?',
     '# Exit 1 means some runs ended as errored (e.g. diverged): they are recorded, so the merge still runs.',
     'if [ "$status" -eq 1 ]; then exit 0; fi',

@@ -41,6 +41,7 @@ t.test('bad input: an error naming the option and value, nothing written', async
     [{ shards: 2, gpus: -1 }, /^--gpus: got -1, expected an integer >= 0$/],
     [{ shards: 2, gpus: 1.5 }, /^--gpus: got 1\.5/],
     [{ shards: 2, 'max-running': 0 }, /^--max-running: got 0/],
+    [{ shards: 2, jobs: 0 }, /^--jobs: got 0, expected an integer >= 1$/],
     [{ shards: 2, partition: 'gpu; rm -rf /' }, /^--partition: got "gpu; rm -rf \/", expected letters, digits/],
     [{ shards: 2, account: 'a b' }, /^--account: got "a b"/],
     [{ shards: 2, 'job-name': 'x$y' }, /^--job-name: got "x\$y"/],
@@ -70,7 +71,7 @@ t.test('the scripts: resources, absolute paths, valid bash; existing scripts are
   }
   t.ok(shards.includes(`NODE=${process.execPath}\n`), 'absolute node');
   t.ok(shards.includes(`MTL_BENCH=${BIN}\n`), 'absolute bin/mtl-bench.js');
-  t.match(shards, /--shard "\$K\/\$SHARDS" --db "\$DIR\/shard-\$K\.sqlite"/);
+  t.match(shards, /--jobs 1 --shard "\$K\/\$SHARDS" --db "\$DIR\/shard-\$K\.sqlite"/, 'one worker per task with GPUs');
   const merge = readFileSync(join(out, 'merge.sbatch'), 'utf8');
   t.match(merge, /merge "\$\{shards\[@\]\}" --into "\$DIR\/all\.sqlite"/);
   t.match(merge, /report html --db "\$DIR\/all\.sqlite" --out "\$DIR\/report\.html"/);
@@ -102,7 +103,7 @@ t.test('the shard script run by hand as array task 2, from another directory, ru
   t.equal(cli(['slurm', ...experiment, '--shards', '3', '--dir', out]).status, 0);
   const elsewhere = join(dir, 'elsewhere');
   mkdirSync(elsewhere);
-  const r = spawnSync('bash', [join(out, 'shards.sbatch')], { cwd: elsewhere, encoding: 'utf8', env: { ...process.env, SLURM_ARRAY_TASK_ID: '2', SLURM_CPUS_PER_TASK: '1' } });
+  const r = spawnSync('bash', [join(out, 'shards.sbatch')], { cwd: elsewhere, encoding: 'utf8', env: { ...process.env, SLURM_ARRAY_TASK_ID: '2' } });
   t.equal(r.status, 0, r.stderr);
   t.same(readdirSync(elsewhere), [], 'nothing written to the working directory');
   const d = new Database(join(out, 'shard-2.sqlite'), { readonly: true });
