@@ -73,6 +73,8 @@ if (reason) {
   stop();
   console.log(`# SKIP ${reason}`);
 } else {
+  // Three waits on real jobs: generous on a loaded machine (about 1.5 minutes on an idle 2-core one).
+  t.setTimeout(540_000);
   process.env.SLURM_CONF = join(state, 'slurm.conf');
   process.on('exit', stop);
   t.teardown(stop);
