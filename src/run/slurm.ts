@@ -149,10 +149,11 @@ export function slurmScripts(o: SlurmOptions): SlurmScripts {
     'done < "$DIR/jobs.txt"',
     'shards=$(sbatch --parsable "${array[@]}" "$DIR/shards.sbatch")',
     'shards=${shards%%;*}',
+    'echo "shards $shards" >> "$DIR/jobs.txt"',
     'dep=$(IFS=,; echo "afterok:$shards${after[*]:+,${after[*]}}")',
     'merge=$(sbatch --parsable --dependency="$dep" "$DIR/merge.sbatch")',
     'merge=${merge%%;*}',
-    'printf \'shards %s\\nmerge %s\\n\' "$shards" "$merge" >> "$DIR/jobs.txt"',
+    'echo "merge $merge" >> "$DIR/jobs.txt"',
     'echo "submitted the shards as job $shards and the merge as job $merge (after $dep)"',
     '',
   ].join('\n');

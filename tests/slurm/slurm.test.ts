@@ -77,6 +77,12 @@ if (reason) {
   t.setTimeout(540_000);
   process.env.SLURM_CONF = join(state, 'slurm.conf');
   process.on('exit', stop);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      stop();
+      process.exit(1);
+    });
+  }
   t.teardown(stop);
 }
 
