@@ -13,6 +13,7 @@ import { runCommand, workerCommand } from './commands/run.js';
 import { mergeCommand } from './commands/merge.js';
 import { reportCommands } from '../reports/commands.js';
 import { backendCommand } from './commands/backend.js';
+import { slurmCommand } from './commands/slurm.js';
 
 const commands: CommandModule<object, never>[] = [
   optimizersCommand as CommandModule<object, never>,
@@ -24,6 +25,7 @@ const commands: CommandModule<object, never>[] = [
   backendCommand as CommandModule<object, never>,
   ...reportCommands,
   modelCommand as CommandModule<object, never>,
+  slurmCommand as CommandModule<object, never>,
   // CLI-INSERT (keep this marker: new commands go above it)
 ];
 

@@ -337,6 +337,8 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
       })();
       if (existsSync(join(dir, `epoch-${epoch}.ckpt`))) rmSync(join(dir, `epoch-${epoch}.ckpt`));
       ctx.onProgress?.({ kind: 'epoch', label: spec.label, epoch, epochs: spec.epochs, summary: { meanLosses: Array.from(summary.meanLosses), seconds: summary.seconds, steps: summary.steps } });
+      // Training never waits on I/O, so a SIGTERM/SIGINT handler (scancel, preemption, Ctrl-C) runs only here, between committed epochs.
+      await new Promise((resolve) => setImmediate(resolve));
       if (ctx.crashAfterEpochs !== undefined && epoch + 1 - startEpoch >= ctx.crashAfterEpochs && epoch + 1 < spec.epochs) process.kill(process.pid, 'SIGKILL');
     }
     // Final evaluation of the selected epoch's weights under every evaluation condition.
