@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { BACKEND_CHOICES, type BackendChoice } from '../tf/backend.js';
 import { loadConfigFile, validateConfig } from '../run/config.js';
 import { runGrid, workerMain } from '../run/orchestrate.js';
+import { getMethod } from '../../optimizers/index.js';
 import { presetConfigs, presetDescription, presetNames } from '../run/presets.js';
 import { ConfigError } from '../errors.js';
 
@@ -63,7 +64,7 @@ export const runCommand: CommandModule<object, Args> = {
     const seeds = list(args.seeds);
     // Validate every experiment before running any.
     const configs = raws.map((raw) => {
-      if (optimizers) raw.optimizers = optimizers;
+      if (optimizers) raw.optimizers = selectOptimizers(raw.optimizers, optimizers);
       if (seeds) raw.seeds = seeds.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
       if (args.epochs !== undefined) raw.epochs = args.epochs;
       if (args['batch-size'] !== undefined) raw.batchSize = args['batch-size'];
@@ -96,3 +97,22 @@ export const workerCommand: CommandModule<object, { job: string }> = {
   builder: (y) => y.positional('job', { type: 'string', demandOption: true }),
   handler: async (args) => workerMain(args.job),
 };
+
+/**
+ * `--optimizers A,B`: the experiment's own entry of each named method where it has one (keeping
+ * its parameters: EGA's temperature sweep, warm-ups sized to the run), the method at its defaults
+ * otherwise.
+ */
+function selectOptimizers(entries: unknown, names: readonly string[]): unknown[] {
+  const idOf = (e: unknown): string | null => {
+    const name = typeof e === 'string' ? e : typeof e === 'object' && e !== null && typeof (e as { method?: unknown }).method === 'string' ? (e as { method: string }).method : null;
+    if (name === null) return null;
+    try {
+      return getMethod(name).id;
+    } catch {
+      return null;
+    }
+  };
+  const own = Array.isArray(entries) ? entries : [];
+  return names.map((n) => own.find((e) => idOf(e) !== null && idOf(e) === idOf(n)) ?? n);
+}
