@@ -3,7 +3,8 @@
  * (f2 excluded), bool, C or Fortran order; write float32/float64/int32/uint8 in C order.
  * Errors name the file and what was wrong.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../src/atomic.js';
 import { DataError } from '../src/errors.js';
 
 export type NpyData = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
@@ -144,6 +145,7 @@ export function encodeNpy(data: Float32Array | Float64Array | Int32Array | Uint8
   return Buffer.concat([head, Buffer.from(header, 'latin1'), body]);
 }
 
+/** Write a .npy file atomically (temporary file + rename). */
 export function writeNpy(file: string, data: Float32Array | Float64Array | Int32Array | Uint8Array, shape: readonly number[]): void {
-  writeFileSync(file, encodeNpy(data, shape));
+  writeFileAtomicSync(file, encodeNpy(data, shape), { fsync: false });
 }

@@ -15,7 +15,8 @@
  * ×0.85 breathing rate, ×0.8 depth; PE +25 bpm (not above 130), ×1.4 breathing rate (≤ 0.5 Hz),
  * ×1.5 depth.
  */
-import { mkdirSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { buildDirAtomicSync } from '../../src/atomic.js';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.js';
 import { Rng } from '../../src/rng.js';
@@ -66,11 +67,18 @@ export interface SynthResult {
   readonly seconds: number;
 }
 
-/** Generate a synthetic dataset into `outDir` (created; must be empty unless `overwrite`). */
+/**
+ * Generate a synthetic dataset into `outDir` (must be new or empty unless `overwrite`); it is
+ * built in a temporary directory beside it and replaces `outDir` only when complete.
+ */
 export function synthesizeDataset(params: SynthParams, outDir: string): SynthResult {
-  const t0 = performance.now();
   const p = resolve(params);
-  prepareDir(outDir, params.overwrite ?? false);
+  checkDir(outDir, params.overwrite ?? false);
+  return buildDirAtomicSync(outDir, (tmp) => synthesizeInto(params, p, tmp));
+}
+
+function synthesizeInto(params: SynthParams, p: ReturnType<typeof resolve>, outDir: string): SynthResult {
+  const t0 = performance.now();
   const spec = windowSpec({ frames: p.frames });
   const frameRate = frameRateOf(spec);
   const durationS = (p.minutes * 60) / p.trialsPerSubject;
@@ -205,13 +213,12 @@ function resolve(p: SynthParams): Resolved {
   return r;
 }
 
-function prepareDir(dir: string, overwrite: boolean): void {
+function checkDir(dir: string, overwrite: boolean): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ConfigError('out', dir, 'a directory (this is a file)');
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     if (!overwrite) throw new ConfigError('out', dir, 'an empty or new directory (or overwrite)');
     if (!existsSync(join(dir, 'manifest.json'))) throw new ConfigError('out', dir, 'a dataset directory (with manifest.json) to overwrite, or an empty one');
-    rmSync(dir, { recursive: true, force: true });
   }
-  mkdirSync(dir, { recursive: true });
 }
 
 function drawStatus(rng: Rng): TrialStatus {

@@ -3,7 +3,7 @@
  * stored as .npy (any numeric dtype, one recording). Writes `{ fs, peaks, heartRateBpm }` as JSON
  * (to stdout without --out); `peaks` are sample indices, `heartRateBpm` is null with < 2 peaks.
  */
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../atomic.js';
 import type { CommandModule } from 'yargs';
 import { detectRPeaks, heartRateBpm } from '../../datasets/radar-ecg/rpeaks.js';
 import { readNpy, toFloat64 } from '../../datasets/npy.js';
@@ -43,7 +43,7 @@ export const rpeaksCommand: CommandModule<object, Args> = {
     const res = rpeaksFromNpy(args.in, args.fs);
     const json = JSON.stringify(res);
     if (args.out) {
-      writeFileSync(args.out, json + '\n');
+      writeFileAtomicSync(args.out, json + '\n');
       const hr = res.heartRateBpm === null ? 'n/a' : `${res.heartRateBpm.toFixed(1)} bpm`;
       console.log(`${res.peaks.length} R peaks, mean heart rate ${hr} -> ${args.out}`);
     } else {

@@ -3,7 +3,7 @@
  * synchrosqueezed wavelet transform of a 1-D signal. Writes |SST| as float32 [bins, frames] and,
  * next to it, Y.json with the ascending bin frequencies (Hz), the frame rate and the options used.
  */
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../atomic.js';
 import type { CommandModule } from 'yargs';
 import { readNpy, toFloat64, writeNpy } from '../../datasets/npy.js';
 import { sst } from '../../datasets/radar-ecg/sst.js';
@@ -32,7 +32,7 @@ export function runDataSst(a: DataSstArgs): { npy: string; json: string; bins: n
   const seconds = (performance.now() - t0) / 1000;
   writeNpy(a.out, r.data, [r.bins, r.frames]);
   const json = a.out.replace(/\.npy$/i, '') + '.json';
-  writeFileSync(
+  writeFileAtomicSync(
     json,
     `${JSON.stringify({ source: a.in, fs: a.fs, samples: x.length, layout: '[bins, frames], |SST|', frequenciesHz: Array.from(r.frequencies), frameRate: r.frameRate, bins: r.bins, frames: r.frames, fmin: a.fmin, fmax: a.fmax, voices: a.voices ?? null }, null, 1)}\n`,
   );
