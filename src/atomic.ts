@@ -73,13 +73,16 @@ export function commitDir(tmp: string, dir: string): void {
   } else renameSync(tmp, dir);
 }
 
-/** Build a directory atomically: `make` writes into a temporary directory that replaces `dir` on success. */
-export async function buildDirAtomic<T>(dir: string, make: (tmp: string) => T | Promise<T>): Promise<T> {
+/**
+ * Build a directory atomically: `make` writes into a temporary directory that replaces `dir` on
+ * success (when `keep(result)` holds; otherwise nothing is changed).
+ */
+export async function buildDirAtomic<T>(dir: string, make: (tmp: string) => T | Promise<T>, keep: (r: T) => boolean = () => true): Promise<T> {
   mkdirSync(dirname(dir), { recursive: true });
   const tmp = tempDirFor(dir);
   try {
     const r = await make(tmp);
-    commitDir(tmp, dir);
+    if (keep(r)) commitDir(tmp, dir);
     return r;
   } finally {
     rmSync(tmp, { recursive: true, force: true });

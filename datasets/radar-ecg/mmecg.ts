@@ -153,11 +153,19 @@ export function findTrialFiles(dir: string): Found[] {
   return out;
 }
 
-/** Import MMECG trial files; bad files are listed in `failed`, the rest is written. */
-/** Import into `o.outDir`, built in a temporary directory that replaces it only when complete. */
+/**
+ * Import MMECG trial files; bad files are listed in `failed`, the rest is written into `o.outDir`,
+ * built in a temporary directory that replaces it only when complete (not at all when nothing
+ * could be imported).
+ */
 export async function importMmecg(o: MmecgImportOptions): Promise<ImportSummary> {
+  checkIn(o.inDir);
   checkOut(o.outDir, o.overwrite ?? false);
-  return buildDirAtomic(o.outDir, (tmp) => importMmecgInto({ ...o, outDir: tmp }));
+  return buildDirAtomic(o.outDir, (tmp) => importMmecgInto({ ...o, outDir: tmp }), (r) => r.manifest !== null);
+}
+
+function checkIn(dir: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError('in', dir, 'an existing directory of MMECG .mat files');
 }
 
 async function importMmecgInto(o: MmecgImportOptions): Promise<ImportSummary> {
@@ -170,6 +178,7 @@ async function importMmecgInto(o: MmecgImportOptions): Promise<ImportSummary> {
   const refSst = o.sstDir ? findReferenceSst(o.sstDir) : null;
   if (refSst && spec.frames !== 120) throw new ConfigError('frames', spec.frames, '120 (the reference SST files are at 30 Hz)');
   const found = findTrialFiles(o.inDir);
+  if (found.length === 0) throw new DataError(o.inDir, 'no MMECG trial .mat files found (expected <n>.mat, or obj<k>_<STATUS>_<n>/ folders holding .mat files, up to two levels deep)');
   const failed: { file: string; problem: string }[] = [];
   const imported: ImportSummary['imported'][number][] = [];
   const trials: TrialEntry[] = [];
@@ -337,8 +346,11 @@ export interface SegmentImportOptions {
 
 /** Import the reference's `sst_seg_i` / `ecg_seg_i` / `anchor_seg_i` windows (layout 'windows'). */
 export async function importReferenceSegments(o: SegmentImportOptions): Promise<ImportSummary> {
+  checkIn(o.inDir);
+  const folders = readdirSync(o.inDir).filter((f) => /^obj(\d+)_([A-Za-z]+)_(\d+)_?$/.test(f));
+  if (folders.length === 0) throw new DataError(o.inDir, 'no reference segment folders found (expected obj<k>_<STATUS>_<n>/ folders holding sst_seg_<i>.npy, ecg_seg_<i>.npy, anchor_seg_<i>.npy)');
   checkOut(o.outDir, o.overwrite ?? false);
-  return buildDirAtomic(o.outDir, (tmp) => importSegmentsInto({ ...o, outDir: tmp }));
+  return buildDirAtomic(o.outDir, (tmp) => importSegmentsInto({ ...o, outDir: tmp }), (r) => r.manifest !== null);
 }
 
 async function importSegmentsInto(o: SegmentImportOptions): Promise<ImportSummary> {
