@@ -193,11 +193,13 @@ export class Nyuv2Split {
       listed.set(k, new Set(countNpy(kd)));
     }
     const images = listed.get('image')!;
-    const count = images.size;
-    if (count === 0) throw new DataError(join(dir, 'image'), 'no .npy files');
+    if (images.size === 0) throw new DataError(join(dir, 'image'), 'no .npy files');
+    // Every kind must hold the same indices: the largest index of any kind sets the count.
+    let count = 0;
+    for (const names of listed.values()) for (const n of names) if (/^\d+\.npy$/.test(n)) count = Math.max(count, Number(n.slice(0, -4)) + 1);
     for (let i = 0; i < count; i++) {
       for (const k of NYUV2_KINDS) {
-        if (!listed.get(k)!.has(`${i}.npy`)) throw new DataError(join(dir, k, `${i}.npy`), `missing file (${split} has ${count} images, so indices 0..${count - 1} are expected)`);
+        if (!listed.get(k)!.has(`${i}.npy`)) throw new DataError(join(dir, k, `${i}.npy`), `missing file (${split} has files up to index ${count - 1}, so indices 0..${count - 1} are expected of every kind)`);
       }
     }
     const [height, width, witness] = splitSize(dir, count);
