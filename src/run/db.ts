@@ -211,7 +211,9 @@ export function probeRecord(file: string, opts: { mustExist: boolean }): 'new' |
   if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) throw new DataError(file, `damaged SQLite header: page size ${raw} (${EXPECTED})`);
   if (st.size % pageSize !== 0) throw new DataError(file, `truncated or damaged: ${st.size} bytes is not a whole number of ${pageSize}-byte pages (${EXPECTED})`);
   const pages = head.readUInt32BE(28);
-  if (head.readUInt32BE(24) === head.readUInt32BE(92) && pages * pageSize > st.size) throw new DataError(file, `truncated: ${st.size} bytes, the header says ${pages} pages of ${pageSize} bytes (${EXPECTED})`);
+  // The header's page count is checked only when no WAL is in use: a checkpoint writes page 1
+  // before the pages that extend the file, so a reader during a sweep may see it ahead.
+  if (head.readUInt32BE(24) === head.readUInt32BE(92) && pages * pageSize > st.size && !walHasData(file)) throw new DataError(file, `truncated: ${st.size} bytes, the header says ${pages} pages of ${pageSize} bytes (${EXPECTED})`);
   if (head[18]! > 2 || head[19]! > 2 || head[18] === 0 || head[19] === 0) throw new DataError(file, `damaged SQLite header: file format ${head[18]}/${head[19]} (${EXPECTED})`);
   const appId = head.readUInt32BE(68);
   const version = head.readUInt32BE(60);
