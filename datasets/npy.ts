@@ -3,7 +3,8 @@
  * (f2 excluded), bool, C or Fortran order; write float32/float64/int32/uint8 in C order.
  * Errors name the file and what was wrong.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../src/atomic.js';
 import { DataError } from '../src/errors.js';
 
 export type NpyData = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
@@ -116,6 +117,23 @@ export function readNpy(file: string): NpyArray {
 }
 
 /** Values as float64, whatever the stored dtype. */
+/**
+ * A 1-D signal of a .npy file as float64: shape [n], [1, n] or [n, 1], at least one sample, every
+ * value finite; errors name the file and the first bad sample index.
+ */
+export function readSignal1d(file: string, what: string): Float64Array {
+  const arr = readNpy(file);
+  const longAxes = arr.shape.filter((d) => d !== 1);
+  if (longAxes.length > 1 || arr.shape.length === 0) throw new DataError(file, `expected a 1-D ${what}, got shape [${arr.shape.join(', ')}]`);
+  const x = toFloat64(arr);
+  if (x.length === 0) throw new DataError(file, `empty ${what} (shape [${arr.shape.join(', ')}]); expected at least one sample`);
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (!Number.isFinite(v)) throw new DataError(file, `sample ${i} is ${v}; expected a finite ${what}`);
+  }
+  return x;
+}
+
 export function toFloat64(a: NpyArray): Float64Array {
   if (a.data instanceof Float64Array) return a.data;
   return Float64Array.from(a.data as ArrayLike<number | bigint>, (v) => Number(v));
@@ -144,6 +162,7 @@ export function encodeNpy(data: Float32Array | Float64Array | Int32Array | Uint8
   return Buffer.concat([head, Buffer.from(header, 'latin1'), body]);
 }
 
+/** Write a .npy file atomically (temporary file + rename). */
 export function writeNpy(file: string, data: Float32Array | Float64Array | Int32Array | Uint8Array, shape: readonly number[]): void {
-  writeFileSync(file, encodeNpy(data, shape));
+  writeFileAtomicSync(file, encodeNpy(data, shape), { fsync: false });
 }

@@ -3,7 +3,8 @@
  * Usage errors raise the MtlBenchError family (exit 2); `regress` exits 1 on a regression or a
  * missing row.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../src/atomic.js';
 import type { CommandModule } from 'yargs';
 import { ConfigError, DataError } from '../src/errors.js';
 import { DELTA_M_AVERAGING, type DeltaMAveraging } from '../src/metrics/deltam.js';
@@ -105,7 +106,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         maxExampleRuns: args['max-example-runs'],
       });
       if (r.model.benchmarks.length === 0 && (args.task || args.preset)) loadModel(args);
-      writeFileSync(out, r.html);
+      writeFileAtomicSync(out, r.html);
       const c = r.model.statusCounts;
       console.log(`${out}: ${r.model.benchmarks.length} benchmark(s), ${r.plots} plots, ${c.completed} completed runs, ${r.model.incomplete.length} not completed (${(r.html.length / 1024).toFixed(0)} KiB)`);
       for (const e of r.plotErrors) console.error(`plot not rendered: ${e}`);
@@ -116,7 +117,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
     const tables = selectTables(loadModel(args), { condition: args.condition, view: args.view, published: args.published });
     const text = format.render(tables);
     if (args.out) {
-      writeFileSync(args.out, text);
+      writeFileAtomicSync(args.out, text);
       console.log(`${args.out}: ${tables.length} table(s), ${format.id}`);
     } else process.stdout.write(text);
   },
@@ -174,7 +175,7 @@ export const baselineCommand: CommandModule<object, BaselineArgs> = {
       .example('$0 baseline --db main.sqlite --out baseline.json', ''),
   handler: (args) => {
     const b = freezeBaseline(loadModel(args));
-    writeFileSync(args.out, `${JSON.stringify(b, null, 2)}\n`);
+    writeFileAtomicSync(args.out, `${JSON.stringify(b, null, 2)}\n`);
     console.log(`${args.out}: ${b.entries.length} metrics of ${new Set(b.entries.map((e) => `${e.benchmark}|${e.label}`)).size} rows frozen from ${args.db}`);
   },
 };

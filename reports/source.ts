@@ -10,8 +10,7 @@ import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { DataError } from '../src/errors.js';
-import { SCHEMA_VERSION, type Db } from '../src/run/db.js';
+import { checkOpened, probeRecord, quickCheck, sqliteError, type Db } from '../src/run/db.js';
 
 export type RunStatus = 'pending' | 'running' | 'completed' | 'errored' | 'aborted';
 
@@ -91,11 +90,16 @@ export interface RecordSnapshot {
 
 /** Open a record read-only (see the module comment); throws DataError naming the file. */
 export function openRecordReadOnly(file: string): { db: Db; close(): void } {
-  if (!existsSync(file)) throw new DataError(file, 'no such file (expected an mtl-bench SQLite record)');
+  probeRecord(file, { mustExist: true });
   const open = (f: string): Db => {
     const db = new Database(f, { readonly: true, fileMustExist: true });
-    db.pragma('busy_timeout = 30000');
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    try {
+      db.pragma('busy_timeout = 30000');
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+    } catch (e) {
+      db.close();
+      throw e;
+    }
     return db;
   };
   let db: Db;
@@ -103,7 +107,7 @@ export function openRecordReadOnly(file: string): { db: Db; close(): void } {
     db = open(file);
   } catch (e) {
     const code = (e as { code?: string }).code ?? '';
-    if (!/READONLY|CANTOPEN/.test(code)) throw new DataError(file, `cannot open as SQLite: ${(e as Error).message}`);
+    if (!/READONLY|CANTOPEN/.test(code)) throw sqliteError(file, e);
     // A read-only directory without -shm: read a private copy (the WAL file too, if any).
     const dir = mkdtempSync(join(tmpdir(), 'mtl-bench-report-'));
     const copy = join(dir, basename(file));
@@ -113,9 +117,16 @@ export function openRecordReadOnly(file: string): { db: Db; close(): void } {
       db = open(copy);
     } catch (e2) {
       rmSync(dir, { recursive: true, force: true });
-      throw new DataError(file, `cannot open as SQLite: ${(e2 as Error).message}`);
+      throw sqliteError(file, e2);
     }
     const inner = db;
+    try {
+      checkSchema(inner, file);
+    } catch (e3) {
+      inner.close();
+      rmSync(dir, { recursive: true, force: true });
+      throw e3;
+    }
     return {
       db: inner,
       close: () => {
@@ -124,19 +135,18 @@ export function openRecordReadOnly(file: string): { db: Db; close(): void } {
       },
     };
   }
-  checkSchema(db, file);
+  try {
+    checkSchema(db, file);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
   return { db, close: () => db.close() };
 }
 
 function checkSchema(db: Db, file: string): void {
-  let version: number;
-  try {
-    version = db.pragma('user_version', { simple: true }) as number;
-  } catch (e) {
-    throw new DataError(file, `not an SQLite database: ${(e as Error).message}`);
-  }
-  if (version > SCHEMA_VERSION) throw new DataError(file, `schema version ${version} is newer than this mtl-bench (${SCHEMA_VERSION}); upgrade mtl-bench`);
-  if (version < 1 || !hasTable(db, 'runs')) throw new DataError(file, 'not an mtl-bench record (no runs table / schema version)');
+  checkOpened(db, file);
+  quickCheck(db, file);
 }
 
 export function hasTable(db: Db, name: string): boolean {

@@ -1,6 +1,7 @@
 /**
  * The mtl-bench command line. Each command lives in src/commands/ and is registered below.
- * Errors of the MtlBenchError family print their message (naming the field or file) and exit 2.
+ * Errors of the MtlBenchError family print their message (naming the field or file) and exit 2;
+ * any other error prints one line and exits 1 (MTL_BENCH_DEBUG=1 shows the stack).
  */
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -51,8 +52,21 @@ try {
   await main(hideBin(process.argv));
 } catch (e) {
   if (e instanceof MtlBenchError) {
-    console.error(`mtl-bench: ${e.name}: ${e.message}`);
+    console.error(`mtl-bench: ${e.name}: ${e.message.replace(/\s*\n\s*/g, '; ')}`);
     process.exit(2);
   }
-  throw e;
+  // Anything else is a bug or an environment failure: one line (no stack, no library source)
+  // unless MTL_BENCH_DEBUG is set.
+  if (process.env.MTL_BENCH_DEBUG) throw e;
+  const err = e as { name?: unknown; message?: unknown; code?: unknown };
+  const what = typeof err.name === 'string' ? err.name : 'Error';
+  const code = typeof err.code === 'string' ? ` [${err.code}]` : '';
+  console.error(`mtl-bench: internal ${what}${code}: ${oneLine(String(err.message ?? e))} (set MTL_BENCH_DEBUG=1 for the stack)`);
+  process.exit(1);
+}
+
+/** The first line of a message, at most 400 characters. */
+function oneLine(text: string): string {
+  const first = text.split('\n', 1)[0] ?? '';
+  return first.length > 400 ? `${first.slice(0, 397)}...` : first;
 }

@@ -193,20 +193,18 @@ export class Nyuv2Split {
       listed.set(k, new Set(countNpy(kd)));
     }
     const images = listed.get('image')!;
-    const count = images.size;
-    if (count === 0) throw new DataError(join(dir, 'image'), 'no .npy files');
+    if (images.size === 0) throw new DataError(join(dir, 'image'), 'no .npy files');
+    // Every kind must hold the same indices: the largest index of any kind sets the count.
+    let count = 0;
+    for (const names of listed.values()) for (const n of names) if (/^\d+\.npy$/.test(n)) count = Math.max(count, Number(n.slice(0, -4)) + 1);
     for (let i = 0; i < count; i++) {
       for (const k of NYUV2_KINDS) {
-        if (!listed.get(k)!.has(`${i}.npy`)) throw new DataError(join(dir, k, `${i}.npy`), `missing file (${split} has ${count} images, so indices 0..${count - 1} are expected)`);
+        if (!listed.get(k)!.has(`${i}.npy`)) throw new DataError(join(dir, k, `${i}.npy`), `missing file (${split} has files up to index ${count - 1}, so indices 0..${count - 1} are expected of every kind)`);
       }
     }
-    const first = join(dir, 'image', '0.npy');
-    const a = readNpy(first);
-    if (a.shape.length !== 3 || a.shape[2] !== 3) throw new DataError(first, `shape ${shapeStr(a.shape)}, expected [H, W, 3]`);
-    const height = a.shape[0]!;
-    const width = a.shape[1]!;
+    const [height, width, witness] = splitSize(dir, count);
     const exp = opts.expectedSize;
-    if (exp && (exp[0] !== height || exp[1] !== width)) throw new DataError(first, `image size ${height}×${width}, expected ${exp[0]}×${exp[1]}`);
+    if (exp && (exp[0] !== height || exp[1] !== width)) throw new DataError(witness, `image size ${height}×${width}, expected ${exp[0]}×${exp[1]} (the size of the other split)`);
     return new Nyuv2Split(dir, split, count, height, width, opts);
   }
 
@@ -230,6 +228,40 @@ export class Nyuv2Split {
     };
     return validateSample(files, arrays, this.height, this.width, this.check);
   }
+}
+
+/**
+ * The image size of a split, by majority over the files of sample 0 and the images of samples
+ * 1..4 (so one wrong file is blamed on itself when its sample is validated, not on every other
+ * file); returns [H, W, a file of that size].
+ */
+function splitSize(dir: string, count: number): [number, number, string] {
+  const votes = new Map<string, { n: number; h: number; w: number; file: string }>();
+  const vote = (file: string, want: number): void => {
+    let shape: readonly number[];
+    try {
+      shape = readNpy(file).shape;
+    } catch {
+      return;
+    }
+    if (shape.length !== (want === 0 ? 2 : 3) || (want > 0 && shape[2] !== want)) return;
+    const key = `${shape[0]}x${shape[1]}`;
+    const v = votes.get(key) ?? { n: 0, h: shape[0]!, w: shape[1]!, file };
+    v.n++;
+    votes.set(key, v);
+  };
+  vote(join(dir, 'image', '0.npy'), 3);
+  vote(join(dir, 'label', '0.npy'), 0);
+  vote(join(dir, 'depth', '0.npy'), 1);
+  vote(join(dir, 'normal', '0.npy'), 3);
+  for (let i = 1; i < Math.min(count, 5); i++) vote(join(dir, 'image', `${i}.npy`), 3);
+  const best = [...votes.values()].sort((a, b) => b.n - a.n)[0];
+  if (!best) {
+    const first = join(dir, 'image', '0.npy');
+    const a = readNpy(first);
+    throw new DataError(first, `shape ${shapeStr(a.shape)}, expected [H, W, 3]`);
+  }
+  return [best.h, best.w, best.file];
 }
 
 export interface Nyuv2Dataset {

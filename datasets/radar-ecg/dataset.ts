@@ -24,7 +24,8 @@
  * squeezes the heart band into a small part of it. At 1.5 Hz the filter attenuates by 2.6e2, at
  * 0.5 Hz by 1.7e6; `highPassHz: 0` keeps the raw phase.
  */
-import { mkdirSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { buildDirAtomicSync } from '../../src/atomic.js';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors.js';
 import { Rng } from '../../src/rng.js';
@@ -78,11 +79,18 @@ export interface SynthResult {
   readonly seconds: number;
 }
 
-/** Generate a synthetic dataset into `outDir` (created; must be empty unless `overwrite`). */
+/**
+ * Generate a synthetic dataset into `outDir` (must be new or empty unless `overwrite`); it is
+ * built in a temporary directory beside it and replaces `outDir` only when complete.
+ */
 export function synthesizeDataset(params: SynthParams, outDir: string): SynthResult {
-  const t0 = performance.now();
   const p = resolve(params);
-  prepareDir(outDir, params.overwrite ?? false);
+  checkDir(outDir, params.overwrite ?? false);
+  return buildDirAtomicSync(outDir, (tmp) => synthesizeInto(params, p, tmp));
+}
+
+function synthesizeInto(params: SynthParams, p: ReturnType<typeof resolve>, outDir: string): SynthResult {
+  const t0 = performance.now();
   const spec = windowSpec({ frames: p.frames });
   const frameRate = frameRateOf(spec);
   const durationS = (p.minutes * 60) / p.trialsPerSubject;
@@ -234,13 +242,12 @@ function highPass(phase: Float32Array, channels: number, fs: number, cutHz: numb
   return out;
 }
 
-function prepareDir(dir: string, overwrite: boolean): void {
+function checkDir(dir: string, overwrite: boolean): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ConfigError('out', dir, 'a directory (this is a file)');
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     if (!overwrite) throw new ConfigError('out', dir, 'an empty or new directory (or overwrite)');
     if (!existsSync(join(dir, 'manifest.json'))) throw new ConfigError('out', dir, 'a dataset directory (with manifest.json) to overwrite, or an empty one');
-    rmSync(dir, { recursive: true, force: true });
   }
-  mkdirSync(dir, { recursive: true });
 }
 
 function drawStatus(rng: Rng): TrialStatus {

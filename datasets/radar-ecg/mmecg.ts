@@ -21,6 +21,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { ConfigError, DataError } from '../../src/errors.js';
 import { readNpy, toFloat64 } from '../npy.js';
+import { buildDirAtomic } from '../../src/atomic.js';
 import { defaultSplits, fingerprintFiles, FORMAT_NAME, FORMAT_VERSION, trialFileList, writeManifest, writeTrial, type Manifest, type SplitDef, type TrialEntry } from './format.js';
 import { field, readMat, scalarText, type MatValue } from './mat.js';
 import { detectRPeaks, resampleCycle } from './rpeaks.js';
@@ -152,8 +153,22 @@ export function findTrialFiles(dir: string): Found[] {
   return out;
 }
 
-/** Import MMECG trial files; bad files are listed in `failed`, the rest is written. */
+/**
+ * Import MMECG trial files; bad files are listed in `failed`, the rest is written into `o.outDir`,
+ * built in a temporary directory that replaces it only when complete (not at all when nothing
+ * could be imported).
+ */
 export async function importMmecg(o: MmecgImportOptions): Promise<ImportSummary> {
+  checkIn(o.inDir);
+  checkOut(o.outDir, o.overwrite ?? false);
+  return buildDirAtomic(o.outDir, (tmp) => importMmecgInto({ ...o, outDir: tmp }), (r) => r.manifest !== null);
+}
+
+function checkIn(dir: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ConfigError('in', dir, 'an existing directory of MMECG .mat files');
+}
+
+async function importMmecgInto(o: MmecgImportOptions): Promise<ImportSummary> {
   const t0 = performance.now();
   if (!existsSync(o.inDir)) throw new ConfigError('in', o.inDir, 'an existing directory of MMECG .mat files');
   const spec = windowSpec({ frames: o.frames ?? 120 });
@@ -163,6 +178,7 @@ export async function importMmecg(o: MmecgImportOptions): Promise<ImportSummary>
   const refSst = o.sstDir ? findReferenceSst(o.sstDir) : null;
   if (refSst && spec.frames !== 120) throw new ConfigError('frames', spec.frames, '120 (the reference SST files are at 30 Hz)');
   const found = findTrialFiles(o.inDir);
+  if (found.length === 0) throw new DataError(o.inDir, 'no MMECG trial .mat files found (expected <n>.mat, or obj<k>_<STATUS>_<n>/ folders holding .mat files, up to two levels deep)');
   const failed: { file: string; problem: string }[] = [];
   const imported: ImportSummary['imported'][number][] = [];
   const trials: TrialEntry[] = [];
@@ -170,7 +186,6 @@ export async function importMmecg(o: MmecgImportOptions): Promise<ImportSummary>
   let sstBins: number | null = refSst ? null : bins;
   let frequencies: number[] | null = null;
   let voices: number | null = null;
-  let prepared = false;
   const seen = new Set<string>();
   for (const f of found) {
     try {
@@ -191,10 +206,6 @@ export async function importMmecg(o: MmecgImportOptions): Promise<ImportSummary>
         sst = { data: s.data, frames: s.frames, bins };
         frequencies ??= Array.from(s.frequencies, (v) => Math.round(v * 1e6) / 1e6);
         voices ??= s.options.voices;
-      }
-      if (!prepared) {
-        prepareOut(o.outDir, o.overwrite ?? false);
-        prepared = true;
       }
       channels = tr.channels;
       const subject = f.subject ?? (tr.meta.id !== undefined ? `obj${tr.meta.id}` : 'unknown');
@@ -286,12 +297,12 @@ function subjectsOf(trials: readonly TrialEntry[]): Manifest['subjects'][number]
   return [...m].map(([id, ts]) => ({ id, trials: ts }));
 }
 
-function prepareOut(dir: string, overwrite: boolean): void {
+/** The output must be new, empty, or (with overwrite) an existing data set; it is replaced only at the end. */
+function checkOut(dir: string, overwrite: boolean): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new ConfigError('out', dir, 'a directory (this is a file)');
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     if (!overwrite || !existsSync(join(dir, 'manifest.json'))) throw new ConfigError('out', dir, 'an empty or new directory (or --overwrite on an existing dataset)');
-    rmSync(dir, { recursive: true, force: true });
   }
-  mkdirSync(dir, { recursive: true });
 }
 
 /** Reference SST files by trial id. */
@@ -335,6 +346,14 @@ export interface SegmentImportOptions {
 
 /** Import the reference's `sst_seg_i` / `ecg_seg_i` / `anchor_seg_i` windows (layout 'windows'). */
 export async function importReferenceSegments(o: SegmentImportOptions): Promise<ImportSummary> {
+  checkIn(o.inDir);
+  const folders = readdirSync(o.inDir).filter((f) => /^obj(\d+)_([A-Za-z]+)_(\d+)_?$/.test(f));
+  if (folders.length === 0) throw new DataError(o.inDir, 'no reference segment folders found (expected obj<k>_<STATUS>_<n>/ folders holding sst_seg_<i>.npy, ecg_seg_<i>.npy, anchor_seg_<i>.npy)');
+  checkOut(o.outDir, o.overwrite ?? false);
+  return buildDirAtomic(o.outDir, (tmp) => importSegmentsInto({ ...o, outDir: tmp }), (r) => r.manifest !== null);
+}
+
+async function importSegmentsInto(o: SegmentImportOptions): Promise<ImportSummary> {
   const t0 = performance.now();
   const placement: Placement = o.placement ?? (/sce_middle/.test(o.inDir) ? 'rpeak' : 'step');
   const spec = windowSpec();
@@ -343,7 +362,6 @@ export async function importReferenceSegments(o: SegmentImportOptions): Promise<
   const imported: ImportSummary['imported'][number][] = [];
   const trials: TrialEntry[] = [];
   let shape: [number, number, number] | null = null;
-  let prepared = false;
   for (const folder of readdirSync(o.inDir).sort()) {
     const m = /^obj(\d+)_([A-Za-z]+)_(\d+)_?$/.exec(folder);
     const dir = join(o.inDir, folder);
@@ -376,10 +394,6 @@ export async function importReferenceSegments(o: SegmentImportOptions): Promise<
         const tr = await readMmecgTrial(rawFile);
         ecg = tr.ecg;
         rPeaks = detectRPeaks(ecg, MMECG_FS);
-      }
-      if (!prepared) {
-        prepareOut(o.outDir, o.overwrite ?? false);
-        prepared = true;
       }
       const [C, F, T] = shape!;
       const x = new Float32Array(xs.length * C * F * T);

@@ -2,7 +2,8 @@
  * CSV (csv-stringify): raw values in the metrics' own units at full precision, one row per table
  * row, with mean, std, 95% interval, n (seeds averaged, of the row's `seeds`), mark and flags
  * (`partial`, `not-beating-trivial`, `deltam-excluded`, space-separated) per column. The title and the Δm% specification come
- * first as `#` comment lines (read with a comment-aware reader, e.g. pandas `comment='#'`).
+ * first as `#` comment lines (read with a comment-aware reader, e.g. pandas `comment='#'`). Text
+ * cells that a spreadsheet would execute as a formula are prefixed with an apostrophe.
  */
 import { stringify } from 'csv-stringify/sync';
 import type { Table, TableFormat } from './types.js';
@@ -28,7 +29,15 @@ export function renderCsv(tables: readonly Table[]): string {
     }
   }
   const comments = tables.flatMap((t) => [`# ${t.title}`, ...t.spec.map((l) => `# ${l}`), ...t.notes.map((l) => `# Note: ${l}`)]).map((l) => l.replace(/[\r\n]+/g, ' '));
-  return `${comments.join('\n')}\n${stringify(records)}`;
+  return `${comments.join('\n')}\n${stringify(records.map((r) => r.map(neutralise)))}`;
+}
+
+/**
+ * A text cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
+ * return) gets a leading apostrophe; numbers are written as numbers.
+ */
+export function neutralise(cell: string | number): string | number {
+  return typeof cell === 'string' && /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
 }
 
 export const csvFormat: TableFormat = {

@@ -1,11 +1,15 @@
-/** GitHub-flavoured Markdown: one pipe table per table, best in bold, second best underlined (`<u>`). */
+/**
+ * GitHub-flavoured Markdown: one pipe table per table, best in bold, second best underlined (`<u>`).
+ * Text from the record (labels, titles) is escaped: pipes, emphasis, brackets (no link or image
+ * syntax survives, e.g. `[x](javascript:…)`) and `<` (no HTML or autolinks).
+ */
 import type { Table, TableCell, TableFormat } from './types.js';
 
 export function escapeMarkdown(s: string): string {
   return s
     .replace(/\\/g, '\\\\')
     .replace(/\|/g, '\\|')
-    .replace(/([*`])/g, '\\$1')
+    .replace(/([*`[\]])/g, '\\$1')
     .replace(/(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, '\\_')
     .replace(/</g, '&lt;');
 }

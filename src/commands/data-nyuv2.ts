@@ -3,7 +3,9 @@
  * root (a real MTAN/LibMTL download or a fixture) and print its counts.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { DataError } from '../errors.js';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { buildDirAtomicSync } from '../atomic.js';
+import { ConfigError, DataError } from '../errors.js';
 import { writeNyuv2Fixture } from '../../datasets/nyuv2/fixture.js';
 import { readNpy } from '../../datasets/npy.js';
 import {
@@ -42,17 +44,26 @@ const fixtureCommand: CommandModule<object, FixtureArgs> = {
       .example('$0 data nyuv2 fixture --out data/nyuv2-fixture --samples 64 --height 72 --width 96', 'a small CPU-sized fixture'),
   handler: (args) => {
     const t0 = performance.now();
-    const r = writeNyuv2Fixture({
-      out: args.out,
+    checkFixtureOut(args.out);
+    const r = buildDirAtomicSync(args.out, (tmp) => writeNyuv2Fixture({
+      out: tmp,
       trainSamples: args.samples,
       ...(args['val-samples'] !== undefined ? { valSamples: args['val-samples'] } : {}),
       height: args.height,
       width: args.width,
       seed: args.seed,
-    });
-    console.log(`wrote ${r.root}: train ${r.train}, val ${r.val} samples of ${r.height}×${r.width} (seed ${args.seed}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }));
+    console.log(`wrote ${args.out}: train ${r.train}, val ${r.val} samples of ${r.height}×${r.width} (seed ${args.seed}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   },
 };
+
+/** The fixture replaces `out` only when complete: it must be new, empty or an earlier fixture (train/ and val/ only). */
+function checkFixtureOut(out: string): void {
+  if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory()) throw new ConfigError('--out', out, 'a new or empty directory, or an earlier fixture (this is a file)');
+  const extra = readdirSync(out).filter((n) => !(NYUV2_SPLITS as readonly string[]).includes(n));
+  if (extra.length > 0) throw new ConfigError('--out', out, `a new or empty directory, or an earlier fixture with only ${NYUV2_SPLITS.join('/')} (found ${extra.slice(0, 3).join(', ')})`);
+}
 
 interface CheckArgs {
   root: string;

@@ -3,11 +3,10 @@
  * stored as .npy (any numeric dtype, one recording). Writes `{ fs, peaks, heartRateBpm }` as JSON
  * (to stdout without --out); `peaks` are sample indices, `heartRateBpm` is null with < 2 peaks.
  */
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../atomic.js';
 import type { CommandModule } from 'yargs';
 import { detectRPeaks, heartRateBpm } from '../../datasets/radar-ecg/rpeaks.js';
-import { readNpy, toFloat64 } from '../../datasets/npy.js';
-import { DataError } from '../errors.js';
+import { readSignal1d } from '../../datasets/npy.js';
 
 interface Args {
   in: string;
@@ -23,10 +22,7 @@ export interface RPeaksResult {
 
 /** Detect R peaks in a 1-D .npy ECG (shapes [n], [1, n] and [n, 1] are accepted). */
 export function rpeaksFromNpy(file: string, fs: number): RPeaksResult {
-  const arr = readNpy(file);
-  const longAxes = arr.shape.filter((d) => d !== 1);
-  if (longAxes.length > 1) throw new DataError(file, `expected a 1-D ECG, got shape [${arr.shape.join(', ')}]`);
-  const peaks = detectRPeaks(toFloat64(arr), fs);
+  const peaks = detectRPeaks(readSignal1d(file, 'ECG'), fs);
   const hr = heartRateBpm(peaks, fs);
   return { fs, peaks: Array.from(peaks), heartRateBpm: Number.isFinite(hr) ? Math.round(hr * 100) / 100 : null };
 }
@@ -43,7 +39,7 @@ export const rpeaksCommand: CommandModule<object, Args> = {
     const res = rpeaksFromNpy(args.in, args.fs);
     const json = JSON.stringify(res);
     if (args.out) {
-      writeFileSync(args.out, json + '\n');
+      writeFileAtomicSync(args.out, json + '\n');
       const hr = res.heartRateBpm === null ? 'n/a' : `${res.heartRateBpm.toFixed(1)} bpm`;
       console.log(`${res.peaks.length} R peaks, mean heart rate ${hr} -> ${args.out}`);
     } else {

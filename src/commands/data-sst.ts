@@ -3,11 +3,11 @@
  * synchrosqueezed wavelet transform of a 1-D signal. Writes |SST| as float32 [bins, frames] and,
  * next to it, Y.json with the ascending bin frequencies (Hz), the frame rate and the options used.
  */
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../atomic.js';
+import { ConfigError, DataError, fmt } from '../errors.js';
 import type { CommandModule } from 'yargs';
-import { readNpy, toFloat64, writeNpy } from '../../datasets/npy.js';
+import { readSignal1d, writeNpy } from '../../datasets/npy.js';
 import { sst } from '../../datasets/radar-ecg/sst.js';
-import { DataError } from '../errors.js';
 
 export interface DataSstArgs {
   in: string;
@@ -20,19 +20,25 @@ export interface DataSstArgs {
   voices?: number;
 }
 
+/** A too-short signal is a fault of the input file: name it. */
+function withFile<T>(file: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ConfigError && e.field === 'sst signal length') throw new DataError(file, `${fmt(e.value)} samples; expected ${e.expected}`);
+    throw e;
+  }
+}
+
 /** Run the command; returns the paths written. */
 export function runDataSst(a: DataSstArgs): { npy: string; json: string; bins: number; frames: number; seconds: number } {
-  const arr = readNpy(a.in);
-  const long = arr.shape.filter((d) => d !== 1);
-  if (long.length !== 1) throw new DataError(a.in, `expected a 1-D signal, got shape [${arr.shape.join(', ')}]`);
-  const x = toFloat64(arr);
-  if (x.some((v) => !Number.isFinite(v))) throw new DataError(a.in, 'signal has non-finite values');
+  const x = readSignal1d(a.in, 'signal');
   const t0 = performance.now();
-  const r = sst(x, { fs: a.fs, fmin: a.fmin, fmax: a.fmax, bins: a.bins, frameRate: a['frame-rate'], ...(a.voices !== undefined ? { voices: a.voices } : {}) });
+  const r = withFile(a.in, () => sst(x, { fs: a.fs, fmin: a.fmin, fmax: a.fmax, bins: a.bins, frameRate: a['frame-rate'], ...(a.voices !== undefined ? { voices: a.voices } : {}) }));
   const seconds = (performance.now() - t0) / 1000;
   writeNpy(a.out, r.data, [r.bins, r.frames]);
   const json = a.out.replace(/\.npy$/i, '') + '.json';
-  writeFileSync(
+  writeFileAtomicSync(
     json,
     `${JSON.stringify({ source: a.in, fs: a.fs, samples: x.length, layout: '[bins, frames], |SST|', frequenciesHz: Array.from(r.frequencies), frameRate: r.frameRate, bins: r.bins, frames: r.frames, fmin: a.fmin, fmax: a.fmax, voices: a.voices ?? null }, null, 1)}\n`,
   );

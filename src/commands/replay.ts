@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../atomic.js';
 import type { CommandModule } from 'yargs';
 import { replayFile, resultsDocument, type FileResult } from '../replay.js';
 
@@ -45,7 +45,7 @@ export const replayCommand: CommandModule<object, Args> = {
     console.log(`\n${done.length - failed} files passed, ${failed} failed, ${results.length - done.length} skipped`);
     if (args.out) {
       const docs = results.filter((r) => r.status !== 'skipped').map(resultsDocument);
-      writeFileSync(args.out, JSON.stringify(docs.length === 1 ? docs[0] : { schema: 'mtl-bench-replay/1', files: docs }, null, 1));
+      writeFileAtomicSync(args.out, JSON.stringify(docs.length === 1 ? docs[0] : { schema: 'mtl-bench-replay/1', files: docs }, null, 1));
     }
     if (failed) process.exitCode = 1;
   },

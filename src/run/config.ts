@@ -257,7 +257,7 @@ export function loadConfigFile(file: string): ExperimentConfig {
   try {
     raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
-    throw new DataError(file, `not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message}`);
+    throw new DataError(file, `not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message.split('\n', 1)[0]}`);
   }
   try {
     return validateConfig(raw, file);

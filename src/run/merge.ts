@@ -5,6 +5,8 @@
  * reported as conflicts and the target's copy is kept.
  */
 import { DataError } from '../errors.js';
+import { statSync } from 'node:fs';
+import { openRecordReadOnly, hasTable } from '../../reports/source.js';
 import { openDb, type Db } from './db.js';
 
 export interface MergeReport {
@@ -26,21 +28,41 @@ function evalSignature(db: Db, runId: number): string {
   return JSON.stringify(rows);
 }
 
+/** Device and inode of an existing file (following links), or null: the same file under any spelling. */
+function identity(file: string): string | null {
+  try {
+    const st = statSync(file);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Every source must be an existing mtl-bench record (opened read-only, never created or migrated)
+ * and none may be the target under any spelling of its path (symlink, hard link, ./); all of this
+ * is checked before the target is opened or created.
+ */
 export function mergeDatabases(sources: readonly string[], into: string): MergeReport {
-  const target = openDb(into);
+  const intoId = identity(into);
+  const seen = new Map<string, string>();
+  for (const file of sources) {
+    const id = identity(file);
+    if (id !== null && id === intoId) throw new DataError(file, `is the merge target ${into} (the same file); expected a different record`);
+    if (id !== null && seen.has(id)) throw new DataError(file, `is the same file as the source ${seen.get(id)}; expected each record once`);
+    if (id !== null) seen.set(id, file);
+  }
+  const opened = sources.map((file) => ({ file, h: openRecordReadOnly(file) }));
   const report = { copied: 0, replaced: 0, identical: 0, skipped: 0, conflicts: [] as MergeReport['conflicts'][number][] };
   try {
-    for (const file of sources) {
-      if (file === into) throw new DataError(file, 'is also the merge target');
-      const src = openDb(file);
-      try {
-        target.transaction(() => mergeOne(src, target, file, report))();
-      } finally {
-        src.close();
-      }
+    const target = openDb(into);
+    try {
+      for (const { file, h } of opened) target.transaction(() => mergeOne(h.db, target, file, report))();
+    } finally {
+      target.close();
     }
   } finally {
-    target.close();
+    for (const { h } of opened) h.close();
   }
   return report;
 }
@@ -75,6 +97,7 @@ function mergeOne(src: Db, dst: Db, file: string, report: { copied: number; repl
     const info = dst.prepare(`INSERT INTO runs (experiment_id, ${runCols.join(', ')}) VALUES (?, ${runCols.map(() => '?').join(', ')})`).run(r.experiment_id === null ? null : expMap.get(r.experiment_id as number), ...runCols.map((c) => r[c]));
     const newId = Number(info.lastInsertRowid);
     for (const t of CHILD_TABLES) {
+      if (!hasTable(src, t)) continue; // a source of an older schema version
       const cols = columns(src, t).filter((c) => c !== 'run_id');
       const ins = dst.prepare(`INSERT INTO ${t} (run_id, ${cols.join(', ')}) VALUES (?, ${cols.map(() => '?').join(', ')})`);
       for (const row of src.prepare(`SELECT * FROM ${t} WHERE run_id = ?`).all(r.id) as Record<string, unknown>[]) ins.run(newId, ...cols.map((c) => row[c]));

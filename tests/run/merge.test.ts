@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import t from 'tap';
 import { mergeDatabases } from '../../src/run/merge.js';
-import { openDb, SCHEMA_VERSION } from '../../src/run/db.js';
+import { APPLICATION_ID, openDb, SCHEMA_VERSION } from '../../src/run/db.js';
 
 const BIN = fileURLToPath(new URL('../../bin/mtl-bench.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'mtl-merge-'));
@@ -54,14 +54,16 @@ t.test('schema: version, views, and refusal of foreign or newer files', async (t
   const names = (db.prepare("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name").all() as { name: string; type: string }[]).map((r) => `${r.type}:${r.name}`);
   for (const x of ['table:runs', 'table:epoch_metrics', 'table:task_weights', 'table:evaluations', 'table:timings', 'table:examples', 'view:final_metrics', 'view:training_curves', 'view:run_cost', 'view:run_summary']) t.ok(names.includes(x), x);
   t.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  t.equal(db.pragma('application_id', { simple: true }), APPLICATION_ID);
   db.close();
   const foreign = join(dir, 'foreign.sqlite');
   const fd = new Database(foreign);
   fd.exec('CREATE TABLE x (a)');
   fd.close();
-  t.throws(() => openDb(foreign), { name: 'DataError', message: /foreign\.sqlite: holds tables but no mtl-bench schema version/ });
+  t.throws(() => openDb(foreign), { name: 'DataError', message: /foreign\.sqlite: a foreign SQLite database .*expected an mtl-bench SQLite record/ });
   const newer = join(dir, 'newer.sqlite');
   const nd = new Database(newer);
+  nd.pragma(`application_id = ${APPLICATION_ID}`);
   nd.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
   nd.close();
   t.throws(() => openDb(newer), { message: /newer than this mtl-bench/ });
