@@ -7,7 +7,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../paths.js';
 import type { BackendChoice } from '../tf/backend.js';
 import { expandGrid, shardRuns, type ExperimentConfig, type RunSpec } from './config.js';
 import { openDb } from './db.js';
@@ -35,7 +35,7 @@ export interface GridResult {
   readonly errored: number;
 }
 
-const BIN = fileURLToPath(new URL('../../bin/mtl-bench.js', import.meta.url));
+const BIN = packagePath('bin', 'mtl-bench.js');
 
 export async function runGrid(cfg: ExperimentConfig, opts: GridOptions): Promise<GridResult> {
   const runs = shardRuns(expandGrid(cfg), opts.shard);
