@@ -46,6 +46,11 @@ export async function main(argv: string[]): Promise<void> {
     .strict()
     .demandCommand(1, 'Name a command (see --help).')
     .recommendCommands()
+    .option('plugin', { type: 'string', array: true, global: true, describe: 'load a method or task plugin module (.js, .mjs, .ts); repeatable' })
+    .middleware(async (args) => {
+      const files = (args.plugin as string[] | undefined) ?? [];
+      if (files.length) await (await import('./plugins/load.js')).loadPlugins(files);
+    })
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err, y) => {
       if (err) throw err;

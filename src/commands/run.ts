@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { BACKEND_CHOICES, type BackendChoice } from '../tf/backend.js';
-import { loadConfigFile, validateConfig } from '../run/config.js';
+import { loadConfigFileWithPlugins, validateConfig } from '../run/config.js';
 import { runGrid, workerMain } from '../run/orchestrate.js';
 import { presetConfigs, presetDescription, presetNames } from '../run/presets.js';
 import { ConfigError } from '../errors.js';
@@ -58,7 +58,7 @@ export const runCommand: CommandModule<object, Args> = {
     if (!args.config && !args.preset) throw new ConfigError('run', 'nothing', '--config FILE or --preset NAME');
     if (args.config && args.preset) throw new ConfigError('run', '--config and --preset', 'only one of them');
     if (!(Number.isInteger(args.jobs) && args.jobs >= 1)) throw new ConfigError('--jobs', args.jobs, 'an integer >= 1');
-    const raws: Record<string, unknown>[] = args.config ? [JSON.parse(JSON.stringify(loadConfigFile(args.config))) as Record<string, unknown>] : presetConfigs(args.preset!);
+    const raws: Record<string, unknown>[] = args.config ? [JSON.parse(JSON.stringify(await loadConfigFileWithPlugins(args.config))) as Record<string, unknown>] : presetConfigs(args.preset!);
     const optimizers = list(args.optimizers);
     const seeds = list(args.seeds);
     // Validate every experiment before running any.

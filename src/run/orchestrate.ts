@@ -13,6 +13,7 @@ import { expandGrid, shardRuns, type ExperimentConfig, type RunSpec } from './co
 import { openDb } from './db.js';
 import { createProgress } from './progress.js';
 import { DATA_SEED, claimRun, executeRun, markAborted, reclaimStale, registerExperiment, retryErrored, type ProgressEvent } from './runner.js';
+import { loadRecordedPlugins } from '../plugins/load.js';
 import { getTask } from '../tasks/index.js';
 import { loadBackend } from '../tf/backend.js';
 
@@ -132,6 +133,7 @@ async function runWorkers(cfg: ExperimentConfig, todo: readonly RunSpec[], opts:
 export async function workerMain(jobFile: string): Promise<void> {
   const { readFileSync } = await import('node:fs');
   const job = JSON.parse(readFileSync(jobFile, 'utf8')) as { config: ExperimentConfig; keys: string[]; dbFile: string; backend: BackendChoice; weightSampleEvery: number };
+  await loadRecordedPlugins(job.config.plugins);
   const runs = new Map(expandGrid(job.config).map((r) => [r.key, r]));
   const db = openDb(job.dbFile);
   let current: string | null = null;
