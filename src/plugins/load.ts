@@ -25,7 +25,6 @@ export interface LoadedPlugin extends PluginRef {
 }
 
 const EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'];
-const TSX_FLAG = Symbol.for('mtl-bench.tsx');
 const loaded = new Map<string, LoadedPlugin>();
 
 /** The plugins loaded in this process, by absolute path. */
@@ -33,12 +32,11 @@ export function loadedPlugins(): readonly LoadedPlugin[] {
   return [...loaded.values()];
 }
 
-async function ensureTypeScript(): Promise<void> {
-  const g = globalThis as Record<symbol, unknown>;
-  if (g[TSX_FLAG]) return;
-  const { register } = await import('tsx/esm/api');
-  register();
-  g[TSX_FLAG] = true;
+/** Import a module; TypeScript through tsx (loaded only then), whatever the package type around the file. */
+async function importModule(url: string, ts: boolean): Promise<Record<string, unknown>> {
+  if (!ts) return (await import(url)) as Record<string, unknown>;
+  const { tsImport } = await import('tsx/esm/api');
+  return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
 }
 
 /** One line from an import failure: the message, with the line of a syntax error when the stack names it. */
@@ -48,7 +46,8 @@ function importProblem(e: unknown, url: string): string {
   let msg = lines.length > 1 && /^Transform failed/.test(lines[0]!) ? lines.slice(1, 2).join(' ') : (lines[0] ?? 'unknown error');
   msg = msg.split(url).join('').replace(/^[^:\s]*\.(m?[jt]s|c[jt]s):/, 'line ');
   const at = typeof err?.stack === 'string' ? new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:(\\d+)`).exec(err.stack) : null;
-  return `${err?.name === 'SyntaxError' ? 'syntax error' : 'failed to load'}${at ? ` at line ${at[1]}` : ''}: ${msg}`;
+  const syntax = err?.name === 'SyntaxError' || err?.name === 'TransformError';
+  return `${syntax ? 'syntax error' : 'failed to load'}${at ? ` at line ${at[1]}` : ''}: ${msg}`;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -72,11 +71,10 @@ export async function loadPlugin(file: string, baseDir = process.cwd()): Promise
     throw new PluginError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const sha256 = createHash('sha256').update(text).digest('hex');
-  if (/^\.[mc]?ts$/.test(ext)) await ensureTypeScript();
   const url = pathToFileURL(path).href;
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(url)) as Record<string, unknown>;
+    mod = await importModule(url, /^\.[mc]?ts$/.test(ext));
   } catch (e) {
     throw new PluginError(file, importProblem(e, url));
   }
