@@ -1,7 +1,5 @@
 import type { CommandModule } from 'yargs';
 import { BACKEND_CHOICES, type BackendChoice } from '../tf/backend.js';
-import { loadConfigFileWithPlugins, validateConfig } from '../run/config.js';
-import { runGrid, workerMain } from '../run/orchestrate.js';
 import { presetConfigs, presetDescription, presetNames } from '../run/presets.js';
 import { ConfigError } from '../errors.js';
 
@@ -58,6 +56,9 @@ export const runCommand: CommandModule<object, Args> = {
     if (!args.config && !args.preset) throw new ConfigError('run', 'nothing', '--config FILE or --preset NAME');
     if (args.config && args.preset) throw new ConfigError('run', '--config and --preset', 'only one of them');
     if (!(Number.isInteger(args.jobs) && args.jobs >= 1)) throw new ConfigError('--jobs', args.jobs, 'an integer >= 1');
+    // Imported here, not above: `mtl-bench run --help` stays fast.
+    const { loadConfigFileWithPlugins, validateConfig } = await import('../run/config.js');
+    const { runGrid } = await import('../run/orchestrate.js');
     const raws: Record<string, unknown>[] = args.config ? [JSON.parse(JSON.stringify(await loadConfigFileWithPlugins(args.config))) as Record<string, unknown>] : presetConfigs(args.preset!);
     const optimizers = list(args.optimizers);
     const seeds = list(args.seeds);
@@ -94,5 +95,5 @@ export const workerCommand: CommandModule<object, { job: string }> = {
   command: '_worker <job>',
   describe: false,
   builder: (y) => y.positional('job', { type: 'string', demandOption: true }),
-  handler: async (args) => workerMain(args.job),
+  handler: async (args) => (await import('../run/orchestrate.js')).workerMain(args.job),
 };
