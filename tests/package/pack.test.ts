@@ -88,6 +88,29 @@ export type T = TaskDefinition['metrics'][number]['higherIsBetter'];
   t.match(bad.stdout, /bad\.ts\(3,/);
 });
 
+t.test('runExperiment with a plugin method, then resultsTable, from the installed package', async (t) => {
+  writeFileSync(
+    join(proj, 'half.mjs'),
+    `export const half = { id: 'half', displayName: 'Half', kind: 'loss-weighting', defaults: {}, params: {}, referenceNames: [],
+  capabilities: { stateful: false, stochastic: false, needsTaskGradients: false, paramMode: true, repMode: false, requiresRep: false, learnable: false, usesLossHistory: false, needsPostStepLosses: false },
+  create: (n) => ({ id: 'half', kind: 'loss-weighting', label: 'Half', nTasks: n, weigh: ({ losses }) => ({ objective: losses.reduce((a, b) => a + b, 0) / 2, coefficients: losses.map(() => 0.5), weights: losses.map(() => 0.5) }),
+    getState: () => ({}), setState() {}, learnable: () => null, setLearnable() {} }) };\n`,
+  );
+  writeFileSync(
+    join(proj, 'lib.mjs'),
+    `import { runExperiment, resultsTable } from 'mtl-bench';
+const r = await runExperiment({ task: 'regression', preset: 'ci', optimizers: ['./half.mjs', 'EW'], singleTask: true, seeds: [0], epochs: 1, dataDir: 'data' }, { db: 'lib.sqlite', log: () => {} });
+console.log(JSON.stringify({ completed: r.completed, plugins: r.config.plugins.map((p) => p.path) }));
+console.log(resultsTable('lib.sqlite', { format: 'csv', published: false }));
+`,
+  );
+  const r = run(process.execPath, ['lib.mjs'], proj);
+  t.equal(r.status, 0, r.stderr.slice(-2000));
+  const [head, ...csv] = r.stdout.trim().split('\n');
+  t.same(JSON.parse(head!), { completed: 5, plugins: [join(proj, 'half.mjs')] });
+  t.ok(csv.some((l) => l.includes(',Loss balancing methods,Half,loss-weighting,')), 'the plugin method has a row, as a loss-weighting method');
+});
+
 t.test('npx mtl-bench run --preset regression-ci, then a table from the record', async (t) => {
   const r = run('npx', ['--offline', '--no-install', 'mtl-bench', 'run', '--preset', 'regression-ci', '--jobs', '2', '--epochs', '1', '--db', 'r.sqlite', '--data-dir', 'data'], proj);
   t.equal(r.status, 0, r.stderr.slice(-3000));
