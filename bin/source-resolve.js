@@ -10,7 +10,8 @@ export async function resolve(specifier, context, next) {
     const entry = exportsMap[`.${specifier.slice('mtl-bench'.length)}`];
     const target = typeof entry === 'string' ? entry : entry?.default ?? entry?.import;
     if (typeof target === 'string' && target.startsWith('./dist/') && target.endsWith('.js')) {
-      return { url: new URL(target.slice('./dist/'.length).replace(/\.js$/, '.ts'), root).href, shortCircuit: true };
+      // Handed on to the next resolver (tsx's), which loads TypeScript.
+      return next(new URL(target.slice('./dist/'.length).replace(/\.js$/, '.ts'), root).href, context);
     }
   }
   return next(specifier, context);
