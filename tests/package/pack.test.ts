@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import t from 'tap';
 
+// A build, a pack and a 46-run grid: more than the suite's default per file on a loaded machine.
+t.setTimeout(900_000);
 const repo = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'mtl-bench-pack-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));

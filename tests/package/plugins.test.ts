@@ -11,7 +11,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import t from 'tap';
+import { loadPlugin } from '../../src/plugins/load.js';
 import { oracleDir } from '../helpers/oracle.js';
+
+// Child processes of the CLI, slow on a loaded machine: more than the suite's default per file.
+t.setTimeout(900_000);
 
 const repo = resolve(import.meta.dirname, '../..');
 const bin = join(repo, 'bin', 'mtl-bench.js');
@@ -54,22 +58,23 @@ const broken: [string, string, RegExp][] = [
   ['plugin.json', '{}', /expected a \.js, \.mjs or \.ts module/],
 ];
 
-t.test('a broken plugin: one line naming the module, exit 2, nothing run or written', async (t) => {
-  // Plugins load before any command runs, so `optimizers` shows what `run` would (checked for two below).
+t.test('every kind of broken plugin is refused, naming the module and the problem', async (t) => {
   for (const [file, text, re] of broken) {
     if (file !== 'missing.mjs') writeFileSync(join(dir, file), text);
-    const r = cli(['optimizers', '--plugin', file]);
-    t.equal(r.status, 2, `${file}: exit 2 (${r.stderr.slice(0, 300)})`);
-    const lines = r.stderr.trim().split('\n');
-    t.equal(lines.length, 1, `${file}: one line`);
-    t.match(lines[0], new RegExp(`^mtl-bench: PluginError: ${file.replace('.', '\\.')}: `), `${file}: names the module`);
-    t.match(lines[0], re, `${file}: says what is wrong`);
-    t.equal(r.stdout, '', `${file}: nothing listed`);
+    // TypeScript goes through tsx, which this test process's own loader gets in the way of: syntax.ts is checked by the CLI below.
+    if (file.endsWith('.ts')) continue;
+    await t.rejects(loadPlugin(file, dir), { name: 'PluginError', message: new RegExp(`^${file.replace('.', '\\.')}: ${re.source.startsWith('^') ? re.source.slice(1) : `.*${re.source}`}`) }, file);
   }
-  for (const file of ['syntax.ts', 'nan-grad.mjs']) {
-    const r = cli(['run', '--preset', 'regression-ci', '--plugin', file, '--db', 'x.sqlite']);
-    t.equal(r.status, 2);
-    t.match(r.stderr.trim(), new RegExp(`^mtl-bench: PluginError: ${file.replace('.', '\\.')}: [^\\n]*$`));
+});
+
+t.test('a broken plugin on the command line: one line naming the module, exit 2, nothing run or written', async (t) => {
+  // Plugins load before any command runs; the CLI prints the PluginError above as its one line.
+  for (const [file, args] of [['syntax.mjs', ['optimizers']], ['syntax.ts', ['run', '--preset', 'regression-ci', '--db', 'x.sqlite']], ['nan-grad.mjs', ['run', '--preset', 'regression-ci', '--db', 'x.sqlite']]] as const) {
+    const r = cli([...args, '--plugin', file]);
+    t.equal(r.status, 2, `${file}: exit 2`);
+    t.match(r.stderr.trim(), new RegExp(`^mtl-bench: PluginError: ${file.replace('.', '\\.')}: [^\\n]+$`), `${file}: one line naming the module`);
+    t.notMatch(r.stderr, /\n\s+at /, `${file}: no stack trace`);
+    t.equal(r.stdout, '', `${file}: nothing printed or run`);
     t.notOk(existsSync(join(dir, 'x.sqlite')), 'no record created');
   }
   // The same from a config file naming the module as its method.
@@ -104,12 +109,12 @@ t.test('a method plugin replays against reference vectors', async (t) => {
   t.match(bad.stdout, /^FAIL\s+SumW/m);
 });
 
-t.test('the example task and method: a sweep in two worker processes, recorded with the modules', async (t) => {
+t.test('the example task and method (a sweep over its parameter) in two worker processes, recorded with the modules', async (t) => {
   const cfg = join(repo, 'examples', 'rings.yaml');
   const args = ['run', '--config', cfg, '--jobs', '2', '--db', 'rings.sqlite', '--data-dir', 'data'];
   const r = cli(args);
   t.equal(r.status, 0, r.stderr.slice(-2000));
-  t.match(r.stdout, /12 completed, 0 errored, 0 skipped \(already completed\) of 12 runs/);
+  t.match(r.stdout, /14 completed, 0 errored, 0 skipped \(already completed\) of 14 runs/);
   const db = new Database(join(dir, 'rings.sqlite'), { readonly: true });
   const runs = db.prepare('SELECT label, status, spec_json FROM runs').all() as { label: string; status: string; spec_json: string }[];
   const taskRef = { path: join(repo, 'examples', 'rings-task.ts'), sha256: sha(join(repo, 'examples', 'rings-task.ts')) };
@@ -119,12 +124,12 @@ t.test('the example task and method: a sweep in two worker processes, recorded w
     t.equal(spec.task, 'rings');
     t.same(spec.plugins, run.label.startsWith('InvLoss') ? [taskRef, methodRef] : [taskRef], `${run.label}: its modules`);
   }
-  t.same([...new Set(runs.map((x) => x.label))].sort(), ['CAGrad(c=0.2, rescale=1)', 'CAGrad(c=0.5, rescale=1)', 'EW', 'InvLoss(p=1)', 'STL(angle)', 'STL(inside)']);
+  t.same([...new Set(runs.map((x) => x.label))].sort(), ['CAGrad(c=0.2, rescale=1)', 'CAGrad(c=0.5, rescale=1)', 'EW', 'InvLoss(p=0.5)', 'InvLoss(p=1)', 'STL(angle)', 'STL(inside)']);
   const evals = db.prepare("SELECT count(*) AS n FROM evaluations WHERE metric IN ('acc', 'mse')").get() as { n: number };
-  t.equal(evals.n, 24, 'both metrics of every run');
+  t.equal(evals.n, 28, 'both metrics of every run');
   db.close();
   const again = cli(args);
-  t.match(again.stdout, /0 completed, 0 errored, 12 skipped/, 'same keys on a second invocation: resumed, nothing rerun');
+  t.match(again.stdout, /0 completed, 0 errored, 14 skipped/, 'same keys on a second invocation: resumed, nothing rerun');
   const table = cli(['report', 'table', '--db', 'rings.sqlite', '--plugin', join(repo, 'examples', 'rings-task.ts'), '--plugin', join(repo, 'examples', 'inv-loss.ts')]);
   t.equal(table.status, 0, table.stderr);
   t.match(table.stdout, /inside: acc ↑ \| angle: mse ↓ \| Δm% ↑/);
