@@ -24,14 +24,15 @@ import { rlwDefinition } from './rlw.js';
 import { stchDefinition } from './stch.js';
 import { upgradDefinition } from './upgrad.js';
 import { uwDefinition } from './uw.js';
-import type { MethodDefinition, MtlMethod, ParamValues } from './types.js';
+import type { MethodDefinition, MtlMethod, ParamValues, PluginRef } from './types.js';
 
-/** Group of a method in the paper's tables. */
-export type MethodGroup = 'paper' | 'extended';
+/** Group of a method in the paper's tables; `plugin`: a method loaded from a user's module. */
+export type MethodGroup = 'paper' | 'extended' | 'plugin';
 
 interface Entry {
   readonly def: MethodDefinition<ParamValues>;
   readonly group: MethodGroup;
+  readonly plugin?: PluginRef;
 }
 
 const entries: Entry[] = [
@@ -60,10 +61,28 @@ const entries: Entry[] = [
   // REGISTRY-INSERT (keep this marker: new entries go above it)
 ];
 
-export const registry: readonly MethodDefinition<ParamValues>[] = entries.map((e) => e.def);
+const defs: MethodDefinition<ParamValues>[] = entries.map((e) => e.def);
+
+/** The built-in methods, then those registered from plugins (src/plugins/load.ts). */
+export const registry: readonly MethodDefinition<ParamValues>[] = defs;
 
 export function methodGroup(id: string): MethodGroup {
   return entries.find((e) => e.def.id === id)?.group ?? 'extended';
+}
+
+/** The plugin module a method came from (path and content hash), or undefined for a built-in. */
+export function methodPlugin(id: string): PluginRef | undefined {
+  return entries.find((e) => e.def.id === id)?.plugin;
+}
+
+/** Add a method from a plugin; its id and names must not clash with a registered method's. */
+export function registerMethod(def: MethodDefinition<ParamValues>, plugin: PluginRef): void {
+  for (const name of [def.id, def.displayName, ...def.referenceNames]) {
+    const other = findMethod(name);
+    if (other) throw new ConfigError(`method ${def.id}`, name, `a name not taken by ${methodPlugin(other.id)?.path ?? 'the built-in method'} ${other.displayName}`);
+  }
+  entries.push({ def, group: 'plugin', plugin });
+  defs.push(def);
 }
 
 /** Look a method up by id (`aligned-mtl`), display name (`Aligned-MTL`) or reference name (`Aligned_MTL`), case-insensitively. */

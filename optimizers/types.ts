@@ -176,3 +176,9 @@ export interface MethodDefinition<P extends ParamValues = ParamValues> {
   /** Build a fresh method for n tasks; params are validated (ConfigError on bad values). */
   create(nTasks: number, params?: Partial<P>): MtlMethod;
 }
+
+/** A plugin module as recorded with the runs that use it: its absolute path and the sha256 of its content. */
+export interface PluginRef {
+  readonly path: string;
+  readonly sha256: string;
+}

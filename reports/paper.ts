@@ -5,8 +5,9 @@
  * show them beside measured rows, labelled "published"; they are never mixed into measured statistics.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { DataError } from '../src/errors.js';
+import { packagePath } from '../src/paths.js';
 
 export interface PublishedColumn {
   /** Task and metric name of the benchmark's declaration this column matches. */
@@ -51,7 +52,7 @@ export interface PublishedTable {
   readonly rows: readonly PublishedRow[];
 }
 
-const DIR = fileURLToPath(new URL('./paper/', import.meta.url));
+const DIR = packagePath('reports', 'paper');
 
 let cache: PublishedTable[] | null = null;
 
@@ -88,7 +89,7 @@ export function publishedTables(): readonly PublishedTable[] {
   if (cache) return cache;
   const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
   cache = files.map((f) => {
-    const file = `${DIR}${f}`;
+    const file = join(DIR, f);
     let raw: unknown;
     try {
       raw = JSON.parse(readFileSync(file, 'utf8'));

@@ -1,34 +1,20 @@
 /**
- * The mtl-bench command line. Each command lives in src/commands/ and is registered below.
+ * The mtl-bench command line. Each command lives in its own module (src/commands/, reports/) and
+ * is listed in src/commands/index.ts with its name and one-line description; only the module of
+ * the command being run is imported, so `--help` and light commands start without loading TF.js,
+ * vega or SQLite.
  * Errors of the MtlBenchError family print their message (naming the field or file) and exit 2;
  * any other error prints one line and exits 1 (MTL_BENCH_DEBUG=1 shows the stack).
  */
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { commands, type LazyCommand } from './commands/index.js';
 import { MtlBenchError } from './errors.js';
-import { optimizersCommand } from './commands/optimizers.js';
-import { replayCommand } from './commands/replay.js';
-import { dataCommand } from './commands/data.js';
-import { modelCommand } from './commands/model.js';
-import { runCommand, workerCommand } from './commands/run.js';
-import { mergeCommand } from './commands/merge.js';
-import { reportCommands } from '../reports/commands.js';
-import { backendCommand } from './commands/backend.js';
-import { slurmCommand } from './commands/slurm.js';
 
-const commands: CommandModule<object, never>[] = [
-  optimizersCommand as CommandModule<object, never>,
-  replayCommand as CommandModule<object, never>,
-  dataCommand as CommandModule<object, never>,
-  runCommand as CommandModule<object, never>,
-  workerCommand as CommandModule<object, never>,
-  mergeCommand as CommandModule<object, never>,
-  backendCommand as CommandModule<object, never>,
-  ...reportCommands,
-  modelCommand as CommandModule<object, never>,
-  slurmCommand as CommandModule<object, never>,
-  // CLI-INSERT (keep this marker: new commands go above it)
-];
+type Command = CommandModule<object, never>;
+
+const isLazy = (c: LazyCommand | Command): c is LazyCommand => 'load' in c;
+const nameOf = (command: string): string => command.split(' ')[0] as string;
 
 export async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)
@@ -37,6 +23,11 @@ export async function main(argv: string[]): Promise<void> {
     .strict()
     .demandCommand(1, 'Name a command (see --help).')
     .recommendCommands()
+    .option('plugin', { type: 'string', array: true, global: true, describe: 'load a method or task plugin module (.js, .mjs, .ts); repeatable' })
+    .middleware(async (args) => {
+      const files = (args.plugin as string[] | undefined) ?? [];
+      if (files.length) await (await import('./plugins/load.js')).loadPlugins(files);
+    })
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err, y) => {
       if (err) throw err;
@@ -44,9 +35,20 @@ export async function main(argv: string[]): Promise<void> {
       void y;
       process.exit(2);
     });
-  for (const c of commands) cli = cli.command(c);
+  const requested = argv.find((a) => !a.startsWith('-'));
+  for (const c of commands) {
+    if (!isLazy(c)) cli = cli.command(c);
+    else if (nameOf(c.command) === requested) cli = cli.command(await c.load());
+    else cli = cli.command({ command: c.command, describe: c.describe, handler: () => undefined } as CommandModule<object, object> as Command);
+  }
   await cli.parseAsync();
 }
+
+// `mtl-bench … | head`: a closed pipe ends the output quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 try {
   await main(hideBin(process.argv));

@@ -65,3 +65,14 @@ export function fmt(value: unknown): string {
     return String(value);
   }
 }
+
+/** A plugin module (a method or task of the user's) cannot be loaded, or what it exports is not usable. */
+export class PluginError extends MtlBenchError {
+  override readonly name = 'PluginError';
+  constructor(
+    readonly module: string,
+    readonly problem: string,
+  ) {
+    super(`${module}: ${problem}`);
+  }
+}

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { methodGroup, registry } from '../../optimizers/index.js';
+import { methodGroup, methodPlugin, registry } from '../../optimizers/index.js';
 import type { Capabilities } from '../../optimizers/types.js';
 
 interface Args {
@@ -20,6 +20,7 @@ export const optimizersCommand: CommandModule<object, Args> = {
       defaults: d.defaults,
       params: d.params,
       capabilities: d.capabilities,
+      ...(methodPlugin(d.id) ? { plugin: methodPlugin(d.id) } : {}),
     }));
     if (args.json) {
       console.log(JSON.stringify(rows, null, 2));

@@ -1,7 +1,5 @@
 import type { CommandModule } from 'yargs';
 import { BACKEND_CHOICES, type BackendChoice } from '../tf/backend.js';
-import { loadConfigFile, validateConfig } from '../run/config.js';
-import { runGrid, workerMain } from '../run/orchestrate.js';
 import { getMethod } from '../../optimizers/index.js';
 import { presetConfigs, presetDescription, presetNames } from '../run/presets.js';
 import { ConfigError } from '../errors.js';
@@ -59,7 +57,10 @@ export const runCommand: CommandModule<object, Args> = {
     if (!args.config && !args.preset) throw new ConfigError('run', 'nothing', '--config FILE or --preset NAME');
     if (args.config && args.preset) throw new ConfigError('run', '--config and --preset', 'only one of them');
     if (!(Number.isInteger(args.jobs) && args.jobs >= 1)) throw new ConfigError('--jobs', args.jobs, 'an integer >= 1');
-    const raws: Record<string, unknown>[] = args.config ? [JSON.parse(JSON.stringify(loadConfigFile(args.config))) as Record<string, unknown>] : presetConfigs(args.preset!, args.epochs !== undefined ? { epochs: args.epochs } : {});
+    // Imported here, not above: `mtl-bench run --help` stays fast.
+    const { loadConfigFileWithPlugins, validateConfig } = await import('../run/config.js');
+    const { runGrid } = await import('../run/orchestrate.js');
+    const raws: Record<string, unknown>[] = args.config ? [JSON.parse(JSON.stringify(await loadConfigFileWithPlugins(args.config))) as Record<string, unknown>] : presetConfigs(args.preset!, args.epochs !== undefined ? { epochs: args.epochs } : {});
     const optimizers = list(args.optimizers);
     const seeds = list(args.seeds);
     // Validate every experiment before running any.
@@ -95,7 +96,7 @@ export const workerCommand: CommandModule<object, { job: string }> = {
   command: '_worker <job>',
   describe: false,
   builder: (y) => y.positional('job', { type: 'string', demandOption: true }),
-  handler: async (args) => workerMain(args.job),
+  handler: async (args) => (await import('../run/orchestrate.js')).workerMain(args.job),
 };
 
 /**

@@ -5,12 +5,15 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { canonicalLabel, checkParam } from '../../optimizers/common.js';
-import { getMethod } from '../../optimizers/index.js';
-import type { GradMode, ParamValues } from '../../optimizers/types.js';
+import { getMethod, methodPlugin } from '../../optimizers/index.js';
+import type { GradMode, ParamValues, PluginRef } from '../../optimizers/types.js';
 import { ConfigError, DataError, fmt } from '../errors.js';
-import { getTask } from '../tasks/index.js';
+import { resolveConfigPlugins } from '../plugins/config.js';
+import { loadedPlugins } from '../plugins/load.js';
+import { getTask, taskPlugin } from '../tasks/index.js';
 import { noiseLabel, type NoiseCondition } from '../tasks/task.js';
 import { TRIVIAL_METHOD, trivialLabel } from '../tasks/trivial.js';
 
@@ -52,6 +55,8 @@ export interface ExperimentConfig {
   readonly trivial: boolean;
   /** The task's evaluation protocol (default: the task's first, e.g. radar-ecg's `leak-free`). */
   readonly evaluation?: string;
+  /** The plugin modules whose methods or task the experiment uses (absent when none). */
+  readonly plugins?: readonly PluginRef[];
 }
 
 /** One cell of the grid. */
@@ -77,9 +82,11 @@ export interface RunSpec {
   readonly dataPath?: string;
   /** Evaluation protocol, present only when it is not the task's default. */
   readonly evaluation?: string;
+  /** The plugin modules of this run's method and task (absent for built-ins); only their hashes enter the key. */
+  readonly plugins?: readonly PluginRef[];
 }
 
-const TOP_KEYS = ['name', 'task', 'preset', 'optimizers', 'singleTask', 'seeds', 'epochs', 'batchSize', 'mode', 'noise', 'selection', 'training', 'dataDir', 'dataPath', 'trivial', 'evaluation'] as const;
+const TOP_KEYS = ['name', 'task', 'preset', 'optimizers', 'singleTask', 'seeds', 'epochs', 'batchSize', 'mode', 'noise', 'selection', 'training', 'dataDir', 'dataPath', 'trivial', 'evaluation', 'plugins'] as const;
 
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -217,6 +224,7 @@ export function validateConfig(raw: unknown, source = 'config'): ExperimentConfi
     if (!allowed.includes(evaluation)) throw new ConfigError('evaluation', evaluation, allowed.length > 0 ? `one of ${allowed.join(', ')} for task ${task.id}` : `no evaluation option (task ${task.id} has one protocol)`);
     if (evaluation === allowed[0]) evaluation = undefined;
   }
+  const plugins = usedPlugins(raw.plugins, task.id, optimizers);
   return {
     name: raw.name === undefined ? `${task.id}-${preset}` : str(raw.name, 'name'),
     task: task.id,
@@ -234,7 +242,21 @@ export function validateConfig(raw: unknown, source = 'config'): ExperimentConfi
     ...(raw.dataPath !== undefined ? { dataPath: str(raw.dataPath, 'dataPath') } : {}),
     trivial,
     ...(evaluation !== undefined ? { evaluation } : {}),
+    ...(plugins.length ? { plugins } : {}),
   };
+}
+
+/** Listed plugins must be loaded already (see resolveConfigPlugins); the config records those its task and methods come from. */
+function usedPlugins(listed: unknown, task: string, optimizers: readonly OptimizerEntry[]): PluginRef[] {
+  if (listed !== undefined) {
+    if (!Array.isArray(listed)) throw new ConfigError('plugins', listed, 'a list of module paths');
+    listed.forEach((p, i) => {
+      const path = typeof p === 'string' ? p : typeof p === 'object' && p !== null ? (p as { path?: unknown }).path : undefined;
+      if (typeof path !== 'string' || !loadedPlugins().some((l) => l.path === resolve(path))) throw new ConfigError(`plugins[${i}]`, p, 'a plugin module loaded before validation (mtl-bench run --config, --plugin and runExperiment load them)');
+    });
+  }
+  const refs = [taskPlugin(task), ...optimizers.map((o) => methodPlugin(getMethod(o.method).id))].filter((r): r is PluginRef => r !== undefined);
+  return refs.filter((r, i) => refs.findIndex((x) => x.path === r.path) === i).map((r) => ({ path: r.path, sha256: r.sha256 }));
 }
 
 function getTaskAt(id: string) {
@@ -247,6 +269,34 @@ function getTaskAt(id: string) {
 }
 
 export function loadConfigFile(file: string): ExperimentConfig {
+  return validateFileConfig(readConfigFile(file), file);
+}
+
+/** Read an experiment file and load the plugins it names (relative to the file), then validate it. */
+export async function loadConfigFileWithPlugins(file: string): Promise<ExperimentConfig> {
+  const raw = readConfigFile(file);
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    try {
+      await resolveConfigPlugins(raw as Record<string, unknown>, dirname(resolve(file)));
+    } catch (e) {
+      if (e instanceof ConfigError) throw new DataError(file, e.message);
+      throw e;
+    }
+  }
+  return validateFileConfig(raw, file);
+}
+
+function validateFileConfig(raw: unknown, file: string): ExperimentConfig {
+  try {
+    return validateConfig(raw, file);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new DataError(file, e.message);
+    throw e;
+  }
+}
+
+/** The parsed content of a JSON or YAML experiment file (not validated). */
+export function readConfigFile(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -259,12 +309,7 @@ export function loadConfigFile(file: string): ExperimentConfig {
   } catch (e) {
     throw new DataError(file, `not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}: ${(e as Error).message.split('\n', 1)[0]}`);
   }
-  try {
-    return validateConfig(raw, file);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new DataError(file, e.message);
-    throw e;
-  }
+  return raw;
 }
 
 /** Cartesian product of the list-valued parameters of one optimizer entry. */
@@ -303,6 +348,12 @@ function checkWarmups(entry: OptimizerEntry, epochs: number, path: string): void
   }
 }
 
+/** `{ plugins }` of a run whose task or method came from a plugin, else nothing. */
+function pluginsOf(task: string, method?: string): { plugins?: PluginRef[] } {
+  const refs = [taskPlugin(task), method === undefined ? undefined : methodPlugin(method)].filter((r): r is PluginRef => r !== undefined);
+  return refs.length ? { plugins: refs.map((r) => ({ path: r.path, sha256: r.sha256 })) } : {};
+}
+
 /** Expand the config into its runs, in a deterministic order. */
 export function expandGrid(cfg: ExperimentConfig): RunSpec[] {
   const task = getTask(cfg.task);
@@ -327,10 +378,10 @@ export function expandGrid(cfg: ExperimentConfig): RunSpec[] {
   cfg.optimizers.forEach((entry, i) => checkWarmups(entry, epochs, `optimizers[${i}]`));
   for (const seed of cfg.seeds) {
     if (cfg.trivial) {
-      for (const d of task.trivialPredictors ?? []) cells.push({ ...base, label: trivialLabel(d) + suffix, method: TRIVIAL_METHOD, params: { predictor: d.id }, singleTask: null, seed, mode: 'param' });
+      for (const d of task.trivialPredictors ?? []) cells.push({ ...base, label: trivialLabel(d) + suffix, method: TRIVIAL_METHOD, params: { predictor: d.id }, singleTask: null, seed, mode: 'param', ...pluginsOf(cfg.task) });
     }
     if (cfg.singleTask) {
-      task.taskNames.forEach((name, t) => cells.push({ ...base, label: `STL(${name})${suffix}`, method: 'single-task', params: {}, singleTask: t, seed, mode: 'param' }));
+      task.taskNames.forEach((name, t) => cells.push({ ...base, label: `STL(${name})${suffix}`, method: 'single-task', params: {}, singleTask: t, seed, mode: 'param', ...pluginsOf(cfg.task) }));
     }
     for (const entry of cfg.optimizers) {
       const def = getMethod(entry.method);
@@ -338,13 +389,14 @@ export function expandGrid(cfg: ExperimentConfig): RunSpec[] {
         const full = { ...def.defaults, ...p } as ParamValues;
         const mode = def.kind === 'loss-weighting' ? 'param' : def.capabilities.requiresRep ? 'rep' : cfg.mode;
         if (mode === 'rep' && !def.capabilities.repMode) throw new ConfigError(`optimizers (${def.displayName})`, 'rep', 'param mode (this method has no representation-gradient mode)');
-        cells.push({ ...base, label: canonicalLabel(def, full) + (mode === 'rep' && def.kind === 'gradient-aggregation' && !def.capabilities.requiresRep ? ' [rep]' : '') + suffix, method: def.id, params: full, singleTask: null, seed, mode });
+        cells.push({ ...base, label: canonicalLabel(def, full) + (mode === 'rep' && def.kind === 'gradient-aggregation' && !def.capabilities.requiresRep ? ' [rep]' : '') + suffix, method: def.id, params: full, singleTask: null, seed, mode, ...pluginsOf(cfg.task, def.id) });
       }
     }
   }
   const seen = new Map<string, string>();
   return cells.map((c) => {
-    const key = createHash('sha256').update(stable(c)).digest('hex').slice(0, 20);
+    // A plugin enters the key by its content, not its path: moving the project keeps the runs.
+    const key = createHash('sha256').update(stable(c.plugins ? { ...c, plugins: c.plugins.map((p) => p.sha256) } : c)).digest('hex').slice(0, 20);
     if (seen.has(key)) throw new ConfigError('optimizers', c.label, `distinct runs (${c.label}, seed ${c.seed} appears twice)`);
     seen.set(key, c.label);
     return { key, ...c };

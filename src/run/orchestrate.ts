@@ -7,12 +7,13 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../paths.js';
 import type { BackendChoice } from '../tf/backend.js';
 import { expandGrid, shardRuns, type ExperimentConfig, type RunSpec } from './config.js';
 import { openDb } from './db.js';
 import { createProgress } from './progress.js';
 import { DATA_SEED, claimRun, executeRun, markAborted, reclaimStale, registerExperiment, retryErrored, type ProgressEvent } from './runner.js';
+import { loadRecordedPlugins } from '../plugins/load.js';
 import { getTask } from '../tasks/index.js';
 import { loadBackend } from '../tf/backend.js';
 
@@ -35,7 +36,7 @@ export interface GridResult {
   readonly errored: number;
 }
 
-const BIN = fileURLToPath(new URL('../../bin/mtl-bench.js', import.meta.url));
+const BIN = packagePath('bin', 'mtl-bench.js');
 
 export async function runGrid(cfg: ExperimentConfig, opts: GridOptions): Promise<GridResult> {
   const runs = shardRuns(expandGrid(cfg), opts.shard);
@@ -132,6 +133,7 @@ async function runWorkers(cfg: ExperimentConfig, todo: readonly RunSpec[], opts:
 export async function workerMain(jobFile: string): Promise<void> {
   const { readFileSync } = await import('node:fs');
   const job = JSON.parse(readFileSync(jobFile, 'utf8')) as { config: ExperimentConfig; keys: string[]; dbFile: string; backend: BackendChoice; weightSampleEvery: number };
+  await loadRecordedPlugins(job.config.plugins);
   const runs = new Map(expandGrid(job.config).map((r) => [r.key, r]));
   const db = openDb(job.dbFile);
   let current: string | null = null;
