@@ -3,7 +3,7 @@
  * so a crash never leaves a half-written checkpoint under the real name.
  *
  * Layout: `MTLCKPT2`, u32 header length, u32 tensor count, SHA-256 of everything after these 48
- * bytes, the JSON header (non-finite numbers and -0 encoded so they survive), padding to 4 bytes,
+ * bytes and of the first 16, the JSON header (non-finite numbers and -0 encoded so they survive), padding to 4 bytes,
  * the raw float32 tensors. Reading verifies the length, the checksum and the run key, so a
  * damaged, truncated or foreign file is refused with a one-line DataError instead of being used.
  */
@@ -58,12 +58,12 @@ export function writeCheckpoint<H extends KeyedHeader>(file: string, ckpt: Check
   const head = Buffer.from(encodeJson({ header: ckpt.header, tensors: entries }), 'utf8');
   const pad = Buffer.alloc((4 - ((PREFIX + head.length) % 4)) % 4);
   const body = [head, pad, ...ckpt.tensors.map((t) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength))];
-  const hash = createHash('sha256');
-  for (const b of body) hash.update(b);
   const pre = Buffer.alloc(PREFIX);
   pre.write(MAGIC, 0, 'latin1');
   pre.writeUInt32LE(head.length, 8);
   pre.writeUInt32LE(ckpt.tensors.length, 12);
+  const hash = createHash('sha256').update(pre.subarray(0, 16));
+  for (const b of body) hash.update(b);
   hash.digest().copy(pre, 16);
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
@@ -88,7 +88,7 @@ export function readCheckpoint<H extends KeyedHeader>(file: string, key: string)
   if (buf.length < PREFIX || buf.toString('latin1', 0, 8) !== MAGIC) throw new DataError(file, `not an mtl-bench checkpoint (expected a file starting with ${MAGIC})`);
   const headLen = buf.readUInt32LE(8);
   if (PREFIX + headLen > buf.length) throw new DataError(file, `truncated checkpoint: header of ${headLen} bytes, file of ${buf.length}`);
-  const digest = createHash('sha256').update(buf.subarray(PREFIX)).digest();
+  const digest = createHash('sha256').update(buf.subarray(0, 16)).update(buf.subarray(PREFIX)).digest();
   if (!digest.equals(buf.subarray(16, PREFIX))) throw new DataError(file, 'checkpoint checksum mismatch (the file is damaged or truncated)');
   let parsed: { header: H; tensors: { name: string; shape: number[]; offset: number; length: number }[] };
   try {
@@ -96,6 +96,7 @@ export function readCheckpoint<H extends KeyedHeader>(file: string, key: string)
   } catch {
     throw new DataError(file, 'corrupt checkpoint header');
   }
+  if (parsed.tensors.length !== buf.readUInt32LE(12)) throw new DataError(file, 'corrupt checkpoint header (tensor count)');
   if (parsed.header?.key !== key) throw new DataError(file, `checkpoint of another run (${String(parsed.header?.key)}), expected ${key}`);
   const base = PREFIX + headLen + ((4 - ((PREFIX + headLen) % 4)) % 4);
   const total = parsed.tensors.reduce((s, t) => s + t.length, 0);
