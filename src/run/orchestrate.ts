@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendChoice } from '../tf/backend.js';
 import { expandGrid, shardRuns, type ExperimentConfig, type RunSpec } from './config.js';
@@ -57,8 +57,9 @@ export async function runGrid(cfg: ExperimentConfig, opts: GridOptions): Promise
   const counts = { completed: 0, errored: 0, aborted: 0 };
   const onEnd = (e: ProgressEvent): void => {
     if (e.kind !== 'run-end') return;
-    finished++;
     counts[e.status]++;
+    if (e.status === 'aborted') return;
+    finished++;
     progress.setTotals(skipped + finished, runs.length);
   };
   // First Ctrl-C / SIGTERM: stop after the current step, mark runs aborted, stop the workers, clean
@@ -190,9 +191,10 @@ async function runWorkers(
         children.delete(child);
         if (code === 0 || (stop.aborted && code === 130)) return resolve();
         const why = `worker ${w} (pid ${child.pid}) exited with ${signal ?? `code ${code}`}`;
-        const res = db.prepare("UPDATE runs SET status = 'errored', error = ?, ended_at = ?, worker_pid = NULL WHERE status = 'running' AND worker_pid = ?").run(why, new Date().toISOString(), child.pid ?? -1);
-        progress.log(`${why}${res.changes ? '; its run is marked errored (retried on the next invocation)' : ''}`);
-        if (res.changes) onEvent(w, { kind: 'run-end', label: `worker ${w}`, status: 'errored', error: why });
+        const lost = db.prepare("SELECT label FROM runs WHERE status = 'running' AND worker_pid = ?").get(child.pid ?? -1) as { label: string } | undefined;
+        db.prepare("UPDATE runs SET status = 'errored', error = ?, ended_at = ?, worker_pid = NULL WHERE status = 'running' AND worker_pid = ?").run(why, new Date().toISOString(), child.pid ?? -1);
+        progress.log(`${why}${lost ? `; ${lost.label} is marked errored (retried on the next invocation)` : ''}`);
+        if (lost) onEvent(w, { kind: 'run-end', label: lost.label, status: 'errored', error: why });
         if (!stop.aborted && restarts < todo.length && remaining() > 0) {
           restarts++;
           resolve(worker(w));
@@ -227,9 +229,14 @@ export async function workerMain(jobFile: string): Promise<void> {
   process.on('message', (m) => {
     if (m && typeof m === 'object' && 'stop' in m) stop.abort(String((m as { stop: unknown }).stop));
   });
-  process.on('disconnect', () => stop.abort('interrupted (the parent process ended)'));
+  let orphaned = false;
+  process.on('disconnect', () => {
+    orphaned = !stop.signal.aborted || orphaned;
+    stop.abort('interrupted (the parent process ended)');
+  });
   const send = (e: ProgressEvent): void => {
-    if (process.connected) process.send?.(e);
+    // A parent that died closes the channel: ignore the send error ('disconnect' stops the run).
+    if (process.connected) process.send?.(e, undefined, {}, () => {});
   };
   for (const key of job.keys) {
     if (stop.signal.aborted) break;
@@ -240,6 +247,8 @@ export async function workerMain(jobFile: string): Promise<void> {
     current = null;
   }
   db.close();
+  // A parent that died cannot remove the job folder; its workers do.
+  if (orphaned) rmSync(dirname(jobFile), { recursive: true, force: true });
   process.exitCode = stop.signal.aborted ? 130 : 0;
-  process.disconnect?.();
+  if (process.connected) process.disconnect?.();
 }
