@@ -9,7 +9,7 @@
  * between the steps leaves the database pointing at a checkpoint that exists; rows of an
  * unfinished epoch are never committed, so nothing is lost or duplicated.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getMethod } from '../../optimizers/index.js';
 import type { MtlMethod } from '../../optimizers/types.js';
@@ -250,6 +250,7 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
     ctx.onProgress?.({ kind: 'run-end', label: spec.label, status: 'completed' });
     return 'completed';
   } catch (e) {
+    removeIfEmpty(dir);
     if (e instanceof Interrupted) {
       markAborted(db, spec.key, e.message);
       ctx.onProgress?.({ kind: 'run-end', label: spec.label, status: 'aborted', error: e.message });
@@ -264,6 +265,15 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
     optimizer?.dispose();
     model?.dispose();
     data?.dispose?.();
+  }
+}
+
+/** A run stopped before its first checkpoint leaves no empty folder behind. */
+function removeIfEmpty(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    /* gone already, or in use */
   }
 }
 
