@@ -76,7 +76,7 @@ if (o['diagnostics-only']) process.exit(0);
 
 const { tf } = await loadBackend();
 let cpuTotal = 0;
-trainAndCompare(tf, ds, {
+await trainAndCompare(tf, ds, {
   width: num('width'),
   method: o.method!,
   lr: num('lr'),

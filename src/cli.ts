@@ -49,6 +49,20 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(0);
   throw e;
 });
+/**
+ * Anything else is one line on stderr (exit 1): some libraries (the TF.js wasm glue) rethrow
+ * errors from their own handlers, and Node would then print their minified source. Set
+ * MTL_BENCH_DEBUG=1 for the stack.
+ */
+function fatal(e: unknown): never {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const line = err instanceof MtlBenchError ? `${err.name}: ${err.message}` : `internal error: ${oneLine(err.message)}`;
+  console.error(`mtl-bench: ${line}`);
+  if (process.env.MTL_BENCH_DEBUG) console.error(err.stack);
+  process.exit(err instanceof MtlBenchError ? 2 : 1);
+}
+process.on('uncaughtException', fatal);
+process.on('unhandledRejection', fatal);
 
 try {
   await main(hideBin(process.argv));

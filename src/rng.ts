@@ -14,7 +14,7 @@ export interface RngState {
  * an Rng explicitly: data shuffles, initialisation, GradDrop masks, GradVac task orders.
  */
 export class Rng {
-  private readonly gen: StatefulPrng;
+  private gen: StatefulPrng;
   private spare: number | null = null;
 
   private constructor(gen: StatefulPrng) {
@@ -29,6 +29,12 @@ export class Rng {
     const rng = new Rng(seedrandom.alea('', { state: state.alea as never }) as StatefulPrng);
     rng.spare = state.spare;
     return rng;
+  }
+
+  /** Continue from a saved state in place (for objects that hold their generator, e.g. dropout). */
+  restore(state: RngState): void {
+    this.gen = seedrandom.alea('', { state: state.alea as never }) as StatefulPrng;
+    this.spare = state.spare;
   }
 
   state(): RngState {

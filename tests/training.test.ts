@@ -10,7 +10,7 @@ import type { GradMode } from '../optimizers/types.js';
 
 const { tf } = await loadBackend();
 
-function run(id: string, mode: GradMode, epochs: number) {
+async function run(id: string, mode: GradMode, epochs: number) {
   const def = registry.find((d) => d.id === id)!;
   const data = makeRegressionData({ samples: 256, seed: 1 });
   const model = createRegressionModel(tf, data.config, 1);
@@ -19,7 +19,8 @@ function run(id: string, mode: GradMode, epochs: number) {
   const stepper = new MtlStepper(tf, model, method, regressionLoss(tf), opt, { mode: resolveMode(method, def.capabilities, mode) });
   const source = arrayBatches(tf, data.x, [data.config.inputDim], data.y, data.y.map(() => []), 32);
   const trainer = new Trainer(stepper, source, Rng.fromSeed(1), 3e-3, { kind: 'constant' });
-  const summaries = Array.from({ length: epochs }, () => trainer.runEpoch());
+  const summaries = [];
+  for (let e = 0; e < epochs; e++) summaries.push(await trainer.runEpoch());
   stepper.dispose();
   opt.dispose();
   model.dispose();
@@ -31,7 +32,7 @@ t.test('every registered optimizer trains the conflicting regression problem: lo
     const modes: GradMode[] = def.capabilities.requiresRep ? ['rep'] : def.capabilities.repMode && def.kind === 'gradient-aggregation' ? ['param', 'rep'] : ['param'];
     for (const mode of modes) {
       const before = tf.memory().numTensors;
-      const s = run(def.id, mode, 6);
+      const s = await run(def.id, mode, 6);
       const first = s[0]!.meanLosses;
       const last = s[s.length - 1]!.meanLosses;
       const finite = s.every((e) => e.meanLosses.every(Number.isFinite));

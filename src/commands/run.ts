@@ -75,7 +75,8 @@ export const runCommand: CommandModule<object, Args> = {
       if (args.name) raw.name = raws.length > 1 ? `${args.name}-${String(raw.task)}` : args.name;
       return validateConfig(raw, args.config ?? `preset ${args.preset}`);
     });
-    const res = { total: 0, completed: 0, errored: 0, skipped: 0 };
+    const res = { total: 0, completed: 0, errored: 0, skipped: 0, aborted: 0 };
+    let interrupted = false;
     for (const cfg of configs) {
       const r = await runGrid(cfg, {
         dbFile: args.db,
@@ -85,10 +86,14 @@ export const runCommand: CommandModule<object, Args> = {
         tty: Boolean(process.stdout.isTTY),
         ...(args['crash-after-epochs'] !== undefined ? { crashAfterEpochs: args['crash-after-epochs'] } : {}),
       });
-      for (const k of ['total', 'completed', 'errored', 'skipped'] as const) res[k] += r[k];
+      for (const k of ['total', 'completed', 'errored', 'skipped', 'aborted'] as const) res[k] += r[k];
+      if ((interrupted = r.interrupted)) break;
     }
-    console.log(`${res.completed} completed, ${res.errored} errored, ${res.skipped} skipped (already completed) of ${res.total} runs → ${args.db}`);
-    if (res.errored) process.exitCode = 1;
+    console.log(`${res.completed} completed, ${res.errored} errored, ${res.skipped} skipped (already completed)${res.aborted ? `, ${res.aborted} aborted` : ''} of ${res.total} runs → ${args.db}`);
+    if (interrupted) {
+      console.log('Stopped; run the same command again to resume.');
+      process.exitCode = 130;
+    } else if (res.errored) process.exitCode = 1;
   },
 };
 

@@ -4,6 +4,7 @@
  * are skipped (merging twice changes nothing); completed copies whose numbers differ are
  * reported as conflicts and the target's copy is kept.
  */
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import { DataError } from '../errors.js';
 import { statSync } from 'node:fs';
 import { openRecordReadOnly, hasTable } from '../../reports/source.js';
@@ -57,7 +58,7 @@ export function mergeDatabases(sources: readonly string[], into: string): MergeR
   try {
     const target = openDb(into);
     try {
-      for (const { file, h } of opened) target.transaction(() => mergeOne(h.db, target, file, report))();
+      for (const { file, h } of opened) target.transaction(() => mergeOne(h.db, target, file, into, report))();
     } finally {
       target.close();
     }
@@ -67,7 +68,24 @@ export function mergeDatabases(sources: readonly string[], into: string): MergeR
   return report;
 }
 
-function mergeOne(src: Db, dst: Db, file: string, report: { copied: number; replaced: number; identical: number; skipped: number; conflicts: MergeReport['conflicts'][number][] }): void {
+/**
+ * An unfinished run continues from its checkpoints: copy them next to the target (`<db>.checkpoints/<key>/`).
+ * Without any, the copy restarts from scratch: its committed epochs are dropped so nothing stale stays.
+ */
+function carryCheckpoints(dst: Db, file: string, into: string, key: string, runId: number): void {
+  const from = `${file}.checkpoints/${key}`;
+  const to = `${into}.checkpoints/${key}`;
+  rmSync(to, { recursive: true, force: true });
+  if (existsSync(from)) {
+    cpSync(from, to, { recursive: true, filter: (f) => !/\.tmp-\d+$/.test(f) });
+    dst.prepare("UPDATE runs SET status = CASE WHEN status = 'running' THEN 'aborted' ELSE status END, worker_pid = NULL, worker_host = NULL WHERE id = ?").run(runId);
+  } else {
+    for (const t of ['epoch_metrics', 'task_weights', 'timings']) dst.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(runId);
+    dst.prepare("UPDATE runs SET status = 'pending', epochs_done = 0, checkpoint_epoch = NULL, best_epoch = NULL, worker_pid = NULL, worker_host = NULL WHERE id = ?").run(runId);
+  }
+}
+
+function mergeOne(src: Db, dst: Db, file: string, into: string, report: { copied: number; replaced: number; identical: number; skipped: number; conflicts: MergeReport['conflicts'][number][] }): void {
   const expCols = columns(src, 'experiments').filter((c) => c !== 'id');
   const runCols = columns(src, 'runs').filter((c) => c !== 'id' && c !== 'experiment_id');
   const expMap = new Map<number, number>();
@@ -92,6 +110,7 @@ function mergeOne(src: Db, dst: Db, file: string, report: { copied: number; repl
       }
       for (const t of CHILD_TABLES) dst.prepare(`DELETE FROM ${t} WHERE run_id = ?`).run(existing.id);
       dst.prepare('DELETE FROM runs WHERE id = ?').run(existing.id);
+      rmSync(`${into}.checkpoints/${String(r.key)}`, { recursive: true, force: true });
       report.replaced++;
     } else report.copied++;
     const info = dst.prepare(`INSERT INTO runs (experiment_id, ${runCols.join(', ')}) VALUES (?, ${runCols.map(() => '?').join(', ')})`).run(r.experiment_id === null ? null : expMap.get(r.experiment_id as number), ...runCols.map((c) => r[c]));
@@ -102,5 +121,6 @@ function mergeOne(src: Db, dst: Db, file: string, report: { copied: number; repl
       const ins = dst.prepare(`INSERT INTO ${t} (run_id, ${cols.join(', ')}) VALUES (?, ${cols.map(() => '?').join(', ')})`);
       for (const row of src.prepare(`SELECT * FROM ${t} WHERE run_id = ?`).all(r.id) as Record<string, unknown>[]) ins.run(newId, ...cols.map((c) => row[c]));
     }
+    if (r.status !== 'completed') carryCheckpoints(dst, file, into, String(r.key), newId);
   }
 }

@@ -9,27 +9,28 @@
  * between the steps leaves the database pointing at a checkpoint that exists; rows of an
  * unfinished epoch are never committed, so nothing is lost or duplicated.
  */
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { getMethod } from '../../optimizers/index.js';
-import type { JsonObject, MtlMethod } from '../../optimizers/types.js';
+import type { MtlMethod } from '../../optimizers/types.js';
 import { MtlBenchError } from '../errors.js';
 import { relativeImprovements } from '../metrics/deltam.js';
-import { Rng, type RngState } from '../rng.js';
+import { Rng } from '../rng.js';
 import { getTask } from '../tasks/index.js';
 import { noiseLabel, type MetricSpec, type PreparedData, type TaskDefinition } from '../tasks/task.js';
 import { TRIVIAL_METHOD } from '../tasks/trivial.js';
 import type { BackendChoice } from '../tf/backend.js';
 import { loadBackend } from '../tf/backend.js';
 import type { MultiTaskModel } from '../tf/model.js';
-import { Optimizer, scaleSchedule, type OptimizerState } from '../tf/optim.js';
+import { Optimizer, scaleSchedule } from '../tf/optim.js';
 import { MtlStepper } from '../tf/plumbing.js';
-import { Trainer } from '../train/trainer.js';
-import { readCheckpoint, restoreVariables, variableRecords, writeCheckpoint, type TensorRecord } from './checkpoint.js';
+import { Interrupted, Trainer } from '../train/trainer.js';
+import { readCheckpoint, restoreVariables } from './checkpoint.js';
 import type { ExperimentConfig, RunSpec } from './config.js';
 import type { Db } from './db.js';
 import { provenance } from './provenance.js';
+import { bestFile, loadRunState, modelVariables, pruneCheckpoints, saveBest, saveRunState } from './run-state.js';
 import { createSingleTask } from './single-task.js';
 
 export interface RunContext {
@@ -42,24 +43,21 @@ export interface RunContext {
   readonly onProgress?: (p: ProgressEvent) => void;
   /** Test hook: stop the process (as a crash would) after this many completed epochs. */
   readonly crashAfterEpochs?: number;
+  /** Aborted on Ctrl-C / SIGTERM: training stops after the current step and the run is marked aborted. */
+  readonly signal?: AbortSignal;
 }
 
 export type ProgressEvent =
   | { readonly kind: 'run-start'; readonly label: string; readonly seed: number; readonly epochs: number; readonly resumedAt: number }
   | { readonly kind: 'step'; readonly label: string; readonly epoch: number; readonly step: number; readonly losses: readonly number[] }
   | { readonly kind: 'epoch'; readonly label: string; readonly epoch: number; readonly epochs: number; readonly summary: { readonly meanLosses: number[]; readonly seconds: number; readonly steps: number } }
-  | { readonly kind: 'run-end'; readonly label: string; readonly status: 'completed' | 'errored'; readonly error?: string };
+  | { readonly kind: 'run-end'; readonly label: string; readonly status: 'completed' | 'errored' | 'aborted'; readonly error?: string }
+  | { readonly kind: 'notice'; readonly label: string; readonly message: string };
 
-interface CheckpointHeader {
-  readonly key: string;
-  readonly epoch: number;
-  readonly rng: RngState;
-  readonly batchRng: RngState;
-  readonly lossHistory: number[][];
-  readonly methodState: JsonObject;
-  readonly optimizerStep: number;
-  readonly optimizerSlots: { name: string; shape: number[]; count: number }[];
-  readonly selection: { readonly reference: number[] | null; readonly bestScore: number | null; readonly bestEpoch: number | null };
+interface SelectionState {
+  readonly reference: number[] | null;
+  readonly bestScore: number | null;
+  readonly bestEpoch: number | null;
 }
 
 /** Every run of an experiment trains on the same dataset: it is generated from this seed, whatever the run's seed. */
@@ -202,7 +200,7 @@ function evalRng(spec: RunSpec, split: string, cond: string, epoch = -1): Rng {
 }
 
 /** Train, evaluate and record one claimed run. Throws only for programming errors; run failures are recorded as `errored`. */
-export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'completed' | 'errored'> {
+export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'completed' | 'errored' | 'aborted'> {
   const { db } = ctx;
   const row = db.prepare('SELECT id, checkpoint_epoch FROM runs WHERE key = ?').get(spec.key) as { id: number; checkpoint_epoch: number | null };
   const task = getTask(spec.task);
@@ -239,34 +237,26 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
     const streams = runStreams(spec, data.fingerprint);
     let rng = streams.method;
     let batchRng = streams.batches;
-    let selection: CheckpointHeader['selection'] = { reference: null, bestScore: null, bestEpoch: null };
-    const vars = (m: MultiTaskModel): TF.Variable[] => [...m.shared, ...m.heads.flat(), ...m.buffers];
+    let selection: SelectionState = { reference: null, bestScore: null, bestEpoch: null };
+    const parts = { tf, model, method, optimizer, stepper };
+    const notice = (message: string): void => ctx.onProgress?.({ kind: 'notice', label: spec.label, message });
     let startEpoch = 0;
+    let best: number | null = null;
     const lossHistory: Float64Array[] = [];
-    if (row.checkpoint_epoch !== null) {
-      const file = join(dir, `epoch-${row.checkpoint_epoch}.ckpt`);
-      const ck = readCheckpoint<CheckpointHeader>(file);
-      restoreVariables(tf, vars(model), ck.tensors, 'model', file);
-      const slots: OptimizerState['slots'] = {};
-      for (const s of ck.header.optimizerSlots) {
-        slots[s.name] = { shape: s.shape, values: Array.from({ length: s.count }, (_, k) => (ck.tensors.find((t) => t.name === `opt/${s.name}/${k}`) as TensorRecord).data) };
-      }
-      optimizer.setState({ step: ck.header.optimizerStep, slots });
-      method.setState(ck.header.methodState);
-      const learnable = ck.tensors.find((t) => t.name === 'learnable');
-      if (learnable && stepper.learnableVariable) {
-        tf.tidy(() => stepper!.learnableVariable!.assign(tf.tensor1d(learnable.data)));
-        method.setLearnable(learnable.data);
-      }
-      rng = Rng.fromState(ck.header.rng);
-      batchRng = Rng.fromState(ck.header.batchRng);
-      lossHistory.push(...ck.header.lossHistory.map((r) => Float64Array.from(r)));
-      selection = ck.header.selection;
-      startEpoch = ck.header.epoch;
-      db.transaction(() => {
-        for (const t of ['epoch_metrics', 'task_weights', 'timings']) db.prepare(`DELETE FROM ${t} WHERE run_id = ? AND epoch >= ?`).run(row.id, startEpoch);
-      })();
+    const restored = row.checkpoint_epoch !== null ? loadRunState(dir, spec.key, row.checkpoint_epoch, parts, notice) : null;
+    if (restored) {
+      rng = Rng.fromState(restored.rng);
+      batchRng = Rng.fromState(restored.batchRng);
+      lossHistory.push(...restored.lossHistory.map((r) => Float64Array.from(r)));
+      selection = restored.selection as SelectionState;
+      best = restored.best;
+      startEpoch = restored.epoch;
     }
+    db.transaction(() => {
+      for (const t of ['epoch_metrics', 'task_weights', 'timings']) db.prepare(`DELETE FROM ${t} WHERE run_id = ? AND epoch >= ?`).run(row.id, startEpoch);
+      db.prepare('UPDATE runs SET epochs_done = ?, checkpoint_epoch = ? WHERE id = ?').run(startEpoch, startEpoch > 0 ? startEpoch : null, row.id);
+    })();
+    let prevBest = best;
     ctx.onProgress?.({ kind: 'run-start', label: spec.label, seed: spec.seed, epochs: spec.epochs, resumedAt: startEpoch });
     const sampled: { epoch: number; step: number; weights: Float64Array }[] = [];
     const schedule = scaleSchedule(defaults.schedule, defaults.epochs, spec.epochs);
@@ -293,7 +283,7 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
     const insTiming = db.prepare('INSERT OR REPLACE INTO timings (run_id, epoch, steps, epoch_seconds, step_ms_median, forward_ms, backward_ms, aggregate_ms, apply_ms, peak_rss_mb, learning_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
     for (let epoch = startEpoch; epoch < spec.epochs; epoch++) {
       sampled.length = 0;
-      const summary = trainer.runEpoch();
+      const summary = await trainer.runEpoch(ctx.signal);
       const clean = { kind: 'clean' } as const;
       const val = await data.evaluate(model, 'val', clean, evalRng(spec, 'val', 'clean', epoch));
       const test = await data.evaluate(model, 'test', clean, evalRng(spec, 'test', 'clean', epoch));
@@ -302,25 +292,11 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
       const score = selectionScore(spec.selection, metrics, reference, selVals, spec.singleTask, names);
       const improved = selection.bestScore === null || score > selection.bestScore;
       selection = { reference, bestScore: improved ? score : selection.bestScore, bestEpoch: improved ? epoch : selection.bestEpoch };
-      if (improved) writeCheckpoint(join(dir, 'best.ckpt'), { header: { key: spec.key, epoch }, tensors: variableRecords(vars(model), 'model') });
-      const optState = optimizer.getState();
-      const header: CheckpointHeader = {
-        key: spec.key,
-        epoch: epoch + 1,
-        rng: rng.state(),
-        batchRng: batchRng.state(),
-        lossHistory: trainer.lossHistory.map((r) => Array.from(r)),
-        methodState: method.getState(),
-        optimizerStep: optimizer.steps,
-        optimizerSlots: Object.entries(optState.slots).map(([name, s]) => ({ name, shape: s.shape, count: s.values.length })),
-        selection,
-      };
-      const tensors: TensorRecord[] = [
-        ...variableRecords(vars(model), 'model'),
-        ...Object.entries(optState.slots).flatMap(([name, s]) => s.values.map((v, k) => ({ name: `opt/${name}/${k}`, shape: s.shape, data: v }))),
-        ...(stepper.learnableVariable ? [{ name: 'learnable', shape: stepper.learnableVariable.shape, data: Float32Array.from(stepper.learnableVariable.dataSync()) }] : []),
-      ];
-      writeCheckpoint(join(dir, `epoch-${epoch + 1}.ckpt`), { header, tensors });
+      if (improved) {
+        saveBest(dir, spec.key, epoch, model);
+        best = epoch;
+      }
+      saveRunState(dir, parts, { key: spec.key, epoch: epoch + 1, rng: rng.state(), batchRng: batchRng.state(), lossHistory: trainer.lossHistory.map((r) => Array.from(r)), selection, best });
       const rss = process.resourceUsage().maxRSS / 1024;
       db.transaction(() => {
         names.forEach((tname, t) => insMetric.run(row.id, epoch, 'train', tname, 'loss', summary.meanLosses[t]));
@@ -335,15 +311,17 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
         insTiming.run(row.id, epoch, summary.steps, summary.seconds, summary.stepMs.median, summary.stepMs.forward, summary.stepMs.backward, summary.stepMs.aggregate, summary.stepMs.apply, rss, summary.learningRate);
         db.prepare('UPDATE runs SET epochs_done = ?, checkpoint_epoch = ?, best_epoch = ? WHERE id = ?').run(epoch + 1, epoch + 1, selection.bestEpoch, row.id);
       })();
-      if (existsSync(join(dir, `epoch-${epoch}.ckpt`))) rmSync(join(dir, `epoch-${epoch}.ckpt`));
+      pruneCheckpoints(dir, epoch + 1, [prevBest, best]);
+      prevBest = best;
       ctx.onProgress?.({ kind: 'epoch', label: spec.label, epoch, epochs: spec.epochs, summary: { meanLosses: Array.from(summary.meanLosses), seconds: summary.seconds, steps: summary.steps } });
       // Training never waits on I/O, so a SIGTERM/SIGINT handler (scancel, preemption, Ctrl-C) runs only here, between committed epochs.
       await new Promise((resolve) => setImmediate(resolve));
       if (ctx.crashAfterEpochs !== undefined && epoch + 1 - startEpoch >= ctx.crashAfterEpochs && epoch + 1 < spec.epochs) process.kill(process.pid, 'SIGKILL');
     }
     // Final evaluation of the selected epoch's weights under every evaluation condition.
-    const best = readCheckpoint<{ epoch: number }>(join(dir, 'best.ckpt'));
-    restoreVariables(tf, vars(model), best.tensors, 'model', join(dir, 'best.ckpt'));
+    if (best === null) throw new MtlBenchError(`${spec.label}: no epoch was selected`);
+    const bestCk = readCheckpoint<{ key: string; epoch: number }>(bestFile(dir, best), spec.key);
+    restoreVariables(tf, modelVariables(model), bestCk.tensors, 'model', bestFile(dir, best));
     const insEval = db.prepare('INSERT OR REPLACE INTO evaluations (run_id, condition, split, task, metric, value) VALUES (?, ?, ?, ?, ?, ?)');
     const results: { cond: string; test: Record<string, number> }[] = [];
     for (const cond of spec.evalNoise) results.push({ cond: noiseLabel(cond), test: await data.evaluate(model, 'test', cond, evalRng(spec, 'test', noiseLabel(cond))) });
@@ -355,12 +333,18 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
         const [tname, metric] = k.split('/') as [string, string];
         insEval.run(row.id, r.cond, 'test', tname, metric, Number.isFinite(v) ? v : null);
       }
-      db.prepare("UPDATE runs SET status = 'completed', ended_at = ?, best_epoch = ?, worker_pid = NULL WHERE id = ?").run(new Date().toISOString(), best.header.epoch, row.id);
+      db.prepare("UPDATE runs SET status = 'completed', ended_at = ?, best_epoch = ?, worker_pid = NULL WHERE id = ?").run(new Date().toISOString(), bestCk.header.epoch, row.id);
     })();
     rmSync(dir, { recursive: true, force: true });
     ctx.onProgress?.({ kind: 'run-end', label: spec.label, status: 'completed' });
     return 'completed';
   } catch (e) {
+    removeIfEmpty(dir);
+    if (e instanceof Interrupted) {
+      markAborted(db, spec.key, e.message);
+      ctx.onProgress?.({ kind: 'run-end', label: spec.label, status: 'aborted', error: e.message });
+      return 'aborted';
+    }
     const msg = e instanceof MtlBenchError ? `${e.name}: ${e.message}` : ((e as Error).stack ?? String(e));
     db.prepare("UPDATE runs SET status = 'errored', error = ?, ended_at = ?, worker_pid = NULL WHERE id = ?").run(msg, new Date().toISOString(), row.id);
     ctx.onProgress?.({ kind: 'run-end', label: spec.label, status: 'errored', error: msg });
@@ -370,6 +354,15 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
     optimizer?.dispose();
     model?.dispose();
     data?.dispose?.();
+  }
+}
+
+/** A run stopped before its first checkpoint leaves no empty folder behind. */
+function removeIfEmpty(dir: string): void {
+  try {
+    if (readdirSync(dir).length === 0) rmdirSync(dir);
+  } catch {
+    /* gone already, or in use */
   }
 }
 

@@ -5,6 +5,7 @@
  * which model it is running.
  */
 import type * as TF from '@tensorflow/tfjs';
+import type { RngState } from '../rng.js';
 
 export interface MultiTaskModel {
   /** Task names in a fixed order (the order of losses and weights everywhere). */
@@ -24,6 +25,10 @@ export interface MultiTaskModel {
    * forward recorded, and free what it kept. Forwards inside gradient tapes never assign variables.
    */
   commitBuffers(): void;
+  /** State of the model's own random stream (dropout masks), for checkpoints; absent when it has none. */
+  randomState?(): RngState;
+  /** Continue the model's random stream from a saved state. */
+  restoreRandomState?(state: RngState): void;
   /** [begin, end) slices of the flattened θ per layer (GradVac's layer groups); optional. */
   layerGroups?(): [number, number][];
   dispose(): void;

@@ -5,7 +5,7 @@
  * Learning-rate schedules are plain functions of the epoch (cosine annealing, step decay).
  */
 import type * as TF from '@tensorflow/tfjs';
-import { ConfigError } from '../errors.js';
+import { ConfigError, DataError } from '../errors.js';
 
 type Tf = typeof TF;
 
@@ -48,14 +48,18 @@ export function learningRateAt(base: number, schedule: ScheduleConfig, epoch: nu
   }
 }
 
-/** Optimiser state: slot values per parameter name, and the step count. */
+/**
+ * Optimiser state: slot values per parameter, keyed by names the caller gives the parameters
+ * (stable across processes, e.g. `shared/3`: never TF.js variable names, which carry per-process
+ * counters), and the step count.
+ */
 export interface OptimizerState {
   readonly step: number;
   readonly slots: Record<string, { shape: number[]; values: Float32Array[] }>;
 }
 
 export class Optimizer {
-  private readonly slots = new Map<string, TF.Variable[]>();
+  private readonly slots = new Map<TF.Variable, TF.Variable[]>();
   private stepCount = 0;
   lr: number;
 
@@ -83,14 +87,14 @@ export class Optimizer {
         const g = c.weightDecay > 0 ? tf.add(g0, tf.mul(v, c.weightDecay)) : g0;
         if (c.kind === 'sgd') {
           if (c.momentum > 0) {
-            const existing = this.slots.get(v.name);
+            const existing = this.slots.get(v);
             let buf: TF.Variable;
             if (existing) {
               buf = existing[0]!;
               buf.assign(tf.add(tf.mul(buf, c.momentum), g));
             } else {
               buf = tf.variable(g, false, `${v.name}/slot0`);
-              this.slots.set(v.name, [buf]);
+              this.slots.set(v, [buf]);
             }
             v.assign(tf.sub(v, tf.mul(buf, this.lr)));
           } else {
@@ -111,29 +115,41 @@ export class Optimizer {
 
   /** Zero-initialised slots of a variable (Adam's moments), created on first use. */
   private slotFor(v: TF.Variable, count: number): TF.Variable[] {
-    let s = this.slots.get(v.name);
+    let s = this.slots.get(v);
     if (!s) {
       const tf = this.tf;
       s = tf.tidy(() => Array.from({ length: count }, (_, k) => tf.variable(tf.zerosLike(v), false, `${v.name}/slot${k}`)));
-      this.slots.set(v.name, s);
+      this.slots.set(v, s);
     }
     return s;
   }
 
-  getState(): OptimizerState {
+  /** The state, each parameter's slots under its name in `names` (every parameter with slots must be named). */
+  getState(names: ReadonlyMap<TF.Variable, string>): OptimizerState {
     const slots: OptimizerState['slots'] = {};
-    for (const [name, vars] of this.slots) slots[name] = { shape: vars[0]!.shape, values: vars.map((x) => Float32Array.from(x.dataSync())) };
+    for (const [v, vars] of this.slots) {
+      const name = names.get(v);
+      if (name === undefined) throw new Error(`optimizer state: parameter ${v.name} has no stable name`);
+      slots[name] = { shape: vars[0]!.shape, values: vars.map((x) => Float32Array.from(x.dataSync())) };
+    }
     return { step: this.stepCount, slots };
   }
 
-  setState(state: OptimizerState): void {
+  /** Restore a state saved by getState; `params` maps the saved names to this process's parameters. */
+  setState(state: OptimizerState, params: ReadonlyMap<string, TF.Variable>): void {
     const tf = this.tf;
+    for (const [name, { shape }] of Object.entries(state.slots)) {
+      const v = params.get(name);
+      if (!v) throw new DataError('optimizer state', `slots for unknown parameter ${name}`);
+      if (v.shape.join('x') !== shape.join('x')) throw new DataError('optimizer state', `${name}: slot shape [${shape.join(', ')}], parameter shape [${v.shape.join(', ')}]`);
+    }
     this.disposeSlots();
     this.stepCount = state.step;
     for (const [name, { shape, values }] of Object.entries(state.slots)) {
+      const v = params.get(name)!;
       this.slots.set(
-        name,
-        tf.tidy(() => values.map((vals, k) => tf.variable(tf.tensor(vals, shape, 'float32'), false, `${name}/slot${k}`))),
+        v,
+        tf.tidy(() => values.map((vals, k) => tf.variable(tf.tensor(vals, shape, 'float32'), false, `${v.name}/slot${k}`))),
       );
     }
   }

@@ -30,6 +30,11 @@ export interface EpochSummary {
   readonly diagnostics: Readonly<Record<string, JsonValue>>;
 }
 
+/** Training stopped on request (a signal); not a failure of the run. */
+export class Interrupted extends Error {
+  override readonly name = 'Interrupted';
+}
+
 export interface TrainerHooks {
   onStep?(epoch: number, step: number, report: StepReport): void;
 }
@@ -50,8 +55,12 @@ export class Trainer {
     readonly batchRng: Rng = rng,
   ) {}
 
-  /** Train one epoch and append its mean losses to the history. */
-  runEpoch(): EpochSummary {
+  /**
+   * Train one epoch and append its mean losses to the history. Between steps the loop yields to
+   * the event loop (signals, progress, IPC are handled there); when `signal` is aborted it stops
+   * after the current step by throwing `Interrupted` (the epoch is then discarded).
+   */
+  async runEpoch(signal?: AbortSignal): Promise<EpochSummary> {
     const n = this.stepper.model.taskNames.length;
     const epoch = this.epoch;
     const lr = learningRateAt(this.baseLr, this.schedule, epoch);
@@ -85,6 +94,8 @@ export class Trainer {
       diagnostics = report.diagnostics;
       this.hooks.onStep?.(epoch, steps, report);
       steps++;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (signal?.aborted) throw new Interrupted(String(signal.reason ?? 'interrupted'));
     }
     const meanLosses = sum.map((s) => s / Math.max(steps, 1));
     this.lossHistory.push(meanLosses);

@@ -29,7 +29,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { ConfigError, ShapeError } from '../../errors.js';
-import type { Rng } from '../../rng.js';
+import type { Rng, RngState } from '../../rng.js';
 import type { MultiTaskModel } from '../../tf/model.js';
 
 type Tf = typeof TF;
@@ -435,6 +435,14 @@ export class NyuModel implements MultiTaskModel {
   }
 
   // ---- MultiTaskModel -----------------------------------------------------------------------
+
+  randomState(): RngState {
+    return this.rng.state();
+  }
+
+  restoreRandomState(state: RngState): void {
+    this.rng.restore(state);
+  }
 
   encode(x: TF.Tensor, training: boolean): TF.Tensor {
     const tf = this.tf;

@@ -51,7 +51,7 @@ export function validationSetup(ds: RadarEcgDataset, seed: number): { hold: Retu
   return { hold, train, val, trivial: trivialLosses(train, val) };
 }
 
-export function trainAndCompare(tf: Tf, ds: RadarEcgDataset, o: LearningCheckOptions): LearningCheckResult {
+export async function trainAndCompare(tf: Tf, ds: RadarEcgDataset, o: LearningCheckOptions): Promise<LearningCheckResult> {
   const [C, F, T] = ds.inputShape;
   const { hold, trivial } = validationSetup(ds, 0);
   const model = createRadarOdeModel({ preset: 'ci', channels: C, bins: F, frames: T, width: o.width, seed: o.seed }, tf);
@@ -75,7 +75,7 @@ export function trainAndCompare(tf: Tf, ds: RadarEcgDataset, o: LearningCheckOpt
   try {
     for (let e = 0; e < o.epochs; e++) {
       const cpu0 = process.cpuUsage();
-      const summary = trainer.runEpoch();
+      const summary = await trainer.runEpoch();
       const t0 = performance.now();
       const v = modelLosses(tf, ds, model, hold.val, C);
       const cpu = process.cpuUsage(cpu0);

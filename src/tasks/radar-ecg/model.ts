@@ -23,7 +23,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { ConfigError, ShapeError } from '../../errors.js';
-import { Rng } from '../../rng.js';
+import { Rng, type RngState } from '../../rng.js';
 import { currentBackend } from '../../tf/backend.js';
 import type { MultiTaskModel } from '../../tf/model.js';
 import { batchNorm, conv1d, conv2d, convTranspose1d, convTranspose2d, deformConv2d, dropout, linear, type BatchStats, type DeformImpl, type Tf } from './layers.js';
@@ -117,6 +117,14 @@ export class RadarOdeModel implements MultiTaskModel {
       alloc(this.spec.encoder, this.shared);
       RADAR_ECG_TASKS.forEach((t, i) => alloc(this.spec.heads[t], this.heads[i]!));
     });
+  }
+
+  randomState(): RngState {
+    return this.dropoutRng.state();
+  }
+
+  restoreRandomState(state: RngState): void {
+    this.dropoutRng.restore(state);
   }
 
   encode(x: TF.Tensor, training: boolean): TF.Tensor {
