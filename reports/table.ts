@@ -6,8 +6,9 @@
  * specification (directions, baseline, averaging, pairing) travels with the table as `spec`.
  */
 import type { DeltaMAveraging } from '../src/metrics/deltam.js';
+import { incompleteFootnote, outcomeOf, type OutcomeInfo } from './incomplete.js';
 import { publishedTablesFor, type PublishedTable } from './paper.js';
-import type { Benchmark, ConditionResults, MetricColumn, RowKind, Summary } from './results.js';
+import type { Benchmark, ConditionResults, IncompleteRun, MetricColumn, RowKind, Summary } from './results.js';
 
 export type Mark = 'best' | 'second' | null;
 
@@ -35,7 +36,7 @@ export interface TableColumn {
   readonly displayScale: number;
 }
 
-export type TableRowKind = RowKind | 'published' | 'condition';
+export type TableRowKind = RowKind | 'published' | 'condition' | 'incomplete';
 
 export interface TableRow {
   readonly label: string;
@@ -44,6 +45,8 @@ export interface TableRow {
   /** Number of seeds (0 for published rows). */
   readonly seeds: number;
   readonly cells: readonly TableCell[];
+  /** For a run that did not complete: what happened and in which epoch. */
+  readonly outcome?: OutcomeInfo & { readonly seed: number; readonly error: string | null };
 }
 
 export interface TableSection {
@@ -132,6 +135,7 @@ interface RawRow {
   seeds: number;
   cells: RawCell[];
   section: string | null;
+  outcome?: TableRow['outcome'];
 }
 
 /**
@@ -163,7 +167,7 @@ function finish(title: string, groups: Table['groups'], columns: TableColumn[], 
       }
       return { mean: cell.mean, std: cell.std, n: cell.n, ci95: cell.ci95, text, mark: marks[i]![j] ?? null };
     });
-    const row: TableRow = { label: r.label, kind: r.kind, published: r.published, seeds: r.seeds, cells };
+    const row: TableRow = { label: r.label, kind: r.kind, published: r.published, seeds: r.seeds, cells, ...(r.outcome ? { outcome: r.outcome } : {}) };
     const last = sections[sections.length - 1];
     if (last && last.title === r.section) last.rows.push(row);
     else sections.push({ title: r.section, rows: [row] });
@@ -191,6 +195,24 @@ export function formatVector(values: readonly (number | null)[]): string {
   return `[${values.map((v) => (v === null ? '—' : Number(v.toPrecision(6)).toString())).join(', ')}]`;
 }
 
+export const INCOMPLETE_SECTION = 'Did not complete (not averaged)';
+
+/** One row per run that did not complete: label, seed, what happened and in which epoch; no values. */
+function incompleteRows(runs: readonly IncompleteRun[], ncols: number): RawRow[] {
+  return runs.map((r) => {
+    const o = outcomeOf(r);
+    return {
+      label: `${r.label}, seed ${r.seed}: ${o.text} †`,
+      kind: 'incomplete' as const,
+      published: false,
+      seeds: 0,
+      cells: Array.from({ length: ncols }, (): RawCell => ({ mean: null, std: null, n: 0, ci95: null })),
+      section: INCOMPLETE_SECTION,
+      outcome: { ...o, seed: r.seed, error: r.error },
+    };
+  });
+}
+
 export interface ComparisonTableOptions {
   /** Show the published rows of the matching paper table (default true). */
   readonly published?: boolean;
@@ -207,7 +229,8 @@ export function comparisonTable(b: Benchmark, cond: ConditionResults, opts: Comp
     cells: [...r.metrics.map(fromSummary), fromSummary(r.deltaM)],
     section: SECTION_TITLES[r.kind],
   }));
-  const notes = [...b.notes];
+  rows.push(...incompleteRows(b.incomplete, columns.length));
+  const notes = [...b.notes, ...incompleteFootnote(b.incomplete)];
   const published = opts.published === false || cond.condition !== 'clean' ? [] : publishedTablesFor(b.task, 'methods');
   for (const p of published) rows.push(...publishedRows(p, b.columns, null));
   const dm = cond.deltaM;
@@ -219,7 +242,7 @@ export function comparisonTable(b: Benchmark, cond: ConditionResults, opts: Comp
     'Marks: bold = best, underlined = second best in each column among the measured methods (baseline and published rows not ranked).',
   ];
   if (published.length) spec.push(`Published rows: numbers as printed in ${published.map((p) => p.caption).join('; ')}, converted to the metrics' units; their Δm% is the published one (against the published baseline).`);
-  return finish(`${b.taskDisplayName} (${b.id}), condition ${cond.condition}`, taskGroups(columns), columns, rows, spec, notes, (r) => !r.published && r.kind !== 'baseline' && r.kind !== 'single-task');
+  return finish(`${b.taskDisplayName} (${b.id}), condition ${cond.condition}`, taskGroups(columns), columns, rows, spec, notes, (r) => !r.published && r.kind !== 'baseline' && r.kind !== 'single-task' && r.kind !== 'incomplete');
 }
 
 /** Rows of a published table, columns matched to the benchmark's by task and metric name. */
@@ -261,6 +284,7 @@ export function robustnessTable(b: Benchmark, opts: ComparisonTableOptions & { r
       rows.push({ label: c.condition === 'clean' ? 'clean (baseline)' : c.condition, kind: 'condition', published: false, seeds: Math.max(0, ...c.metrics.map((s) => s?.n ?? 0)), cells: [...c.metrics.map(fromSummary), fromSummary(c.deltaM)], section: e.label });
     }
   }
+  rows.push(...incompleteRows(b.incomplete, columns.length));
   const conditions = [...new Set(b.robustness.flatMap((e) => e.conditions.map((c) => c.condition)))];
   const published = opts.published === false ? [] : publishedTablesFor(b.task, 'conditions');
   const usedPublished = published.filter(
@@ -274,7 +298,7 @@ export function robustnessTable(b: Benchmark, opts: ComparisonTableOptions & { r
     'Cells are mean ± sample std over seeds. No marks (rows of different methods are not ranked here).',
   ];
   if (usedPublished.length) spec.push(`Published rows: ${usedPublished.map((p) => p.caption).join('; ')}, as printed (converted to the metrics' units), for the conditions measured here.`);
-  return finish(`${b.taskDisplayName} (${b.id}): metrics under noise`, taskGroups(columns), columns, rows, spec, [...b.notes], () => false);
+  return finish(`${b.taskDisplayName} (${b.id}): metrics under noise`, taskGroups(columns), columns, rows, spec, [...b.notes, ...incompleteFootnote(b.incomplete)], () => false);
 }
 
 /** Row labels (for tests and text output). */

@@ -21,6 +21,7 @@ const SYMBOLS: Record<string, string> = {
   '≤': '$\\leq$',
   'σ': '$\\sigma$',
   'μ': '$\\mu$',
+  '†': '\\dag{}',
 };
 
 /** Escape text for LaTeX: the ten special characters, and a few Unicode symbols as math. */
