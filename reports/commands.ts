@@ -183,8 +183,8 @@ export const deltamCommand: CommandModule<object, DeltaMArgs> = {
   describe: 'Δm% of hand-given rows against a baseline (JSON in, JSON {label: Δm%} out)',
   builder: (y) =>
     y
-      .option('input', { type: 'string', demandOption: true, describe: "JSON file (--input=- for stdin): {metrics: [{task, name, higherIsBetter}], baseline: [..], rows: {label: [..]}, average}" })
-      .option('precision', { type: 'number', describe: 'round to this many decimals' })
+      .option('input', { type: 'string', demandOption: true, describe: "JSON file ('-' for stdin): {metrics: [{task, name, higherIsBetter}], baseline: [..], rows: {label: [..]}, average}" })
+      .option('precision', { type: 'number', describe: 'round to this many decimals (default: 12 significant digits)' })
       .example('$0 deltam --input rows.json', ''),
   handler: (args) => {
     let text: string;
@@ -203,6 +203,9 @@ export const deltamCommand: CommandModule<object, DeltaMArgs> = {
     if (args.precision !== undefined) {
       if (!(Number.isInteger(args.precision) && args.precision >= 0 && args.precision <= 15)) throw new ConfigError('--precision', args.precision, 'an integer in [0, 15]');
       for (const k of Object.keys(out)) out[k] = Number(out[k]!.toFixed(args.precision));
+    } else {
+      // 12 significant digits: no floating-point tails (7.5, not 7.500000000000007).
+      for (const k of Object.keys(out)) out[k] = Number(out[k]!.toPrecision(12));
     }
     console.log(JSON.stringify(out, null, 2));
   },
@@ -233,6 +236,7 @@ interface RegressArgs extends Filters {
   'rel-tol': number;
   all: boolean;
   'allow-missing': boolean;
+  json: boolean;
 }
 
 export const regressCommand: CommandModule<object, RegressArgs> = {
@@ -246,12 +250,19 @@ export const regressCommand: CommandModule<object, RegressArgs> = {
       .option('rel-tol', { type: 'number', default: 0.05, describe: 'relative tolerance where the baseline has one seed or no spread' })
       .option('all', { type: 'boolean', default: false, describe: 'list unchanged metrics too' })
       .option('allow-missing', { type: 'boolean', default: false, describe: 'rows missing from the new record do not fail the gate' })
+      .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary (counts, pass, every comparison) instead of text' })
       .example('$0 regress --db new.sqlite --baseline baseline.json', ''),
   handler: (args) => {
     const base = loadBaseline(args.baseline);
     const r = compareToBaseline(base, loadModel(args), { sigmas: args['tolerance-sigmas'], relTol: args['rel-tol'] });
-    process.stdout.write(renderRegress(r, { all: args.all }));
     const fail = gateFails(r, args['allow-missing']);
+    if (args.json) {
+      const { comparisons, ...counts } = r;
+      console.log(JSON.stringify({ pass: !fail, ...counts, comparisons: args.all ? comparisons : comparisons.filter((c) => c.status !== 'ok') }, null, 2));
+      if (fail) process.exitCode = 1;
+      return;
+    }
+    process.stdout.write(renderRegress(r, { all: args.all }));
     console.log(fail ? 'regress: FAIL' : 'regress: PASS');
     if (fail) process.exitCode = 1;
   },

@@ -5,6 +5,8 @@
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { MtlBenchError } from './errors.js';
+import { joinDashValues } from './argv.js';
+import { closest } from './suggest.js';
 import { optimizersCommand } from './commands/optimizers.js';
 import { replayCommand } from './commands/replay.js';
 import { dataCommand } from './commands/data.js';
@@ -27,8 +29,19 @@ const commands: CommandModule<object, never>[] = [
   // CLI-INSERT (keep this marker: new commands go above it)
 ];
 
+/** Add "did you mean --x?" to yargs' unknown-argument message. */
+function withSuggestions(msg: string, known: readonly string[]): string {
+  const m = /^Unknown arguments?: (.+)$/.exec(msg);
+  if (!m) return msg;
+  const hints = m[1]!.split(', ').flatMap((u) => {
+    const c = closest(u.replace(/^-+/, ''), known.filter((k) => k.length > 1));
+    return c ? [`--${u.replace(/^-+/, '')}: did you mean --${c}?`] : [];
+  });
+  return hints.length ? `${msg}\n${hints.join('\n')}` : msg;
+}
+
 export async function main(argv: string[]): Promise<void> {
-  let cli = yargs(argv)
+  let cli = yargs(joinDashValues(argv))
     .scriptName('mtl-bench')
     .usage('$0 <command> [options]\n\nBenchmark harness for multi-task-learning optimizers.')
     .strict()
@@ -37,8 +50,11 @@ export async function main(argv: string[]): Promise<void> {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err, y) => {
       if (err) throw err;
-      console.error(`${msg}\n\nRun 'mtl-bench --help' for usage.`);
+      // At failure time the instance holds the failing command's options.
+      const opts = (cli as unknown as { getOptions?: () => { key?: Record<string, unknown> } }).getOptions?.();
+      const known = Object.keys(opts?.key ?? {});
       void y;
+      console.error(`${withSuggestions(msg, known)}\n\nRun 'mtl-bench <command> --help' for usage.`);
       process.exit(2);
     });
   for (const c of commands) cli = cli.command(c);
