@@ -17,7 +17,7 @@ import { openRecordReadOnly, readEpochMetrics, readEpochWeights, readExamples, r
 import { comparisonTable, robustnessTable } from './table.js';
 
 export interface HtmlReportOptions extends ResultsOptions {
-  /** Runs whose stored examples can be picked, per benchmark, best Δm% first (default 12). */
+  /** Runs whose stored examples can be picked, per benchmark, best Δm% first (default 4). */
   readonly maxExampleRuns?: number;
   /** Labels or method ids drawn in colour besides EW, EGA and the two best by Δm%. */
   readonly highlight?: readonly string[];
@@ -245,7 +245,7 @@ export async function buildHtmlReport(file: string, opts: HtmlReportOptions = {}
       if (t) specs.push(t);
       specs.push(...degradationSpecs(b, hl));
       perBenchmark.push(specs);
-      exampleSpecsOf.push(exampleSpecs(b, runs, examples, opts.maxExampleRuns ?? 12));
+      exampleSpecsOf.push(exampleSpecs(b, runs, examples, opts.maxExampleRuns ?? 4));
       stepColumns.push(stepColumn(b, runs, steps));
     }
   } finally {

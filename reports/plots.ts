@@ -102,13 +102,14 @@ function fmt(v: number): string {
 }
 
 /**
- * Lines of every series plus points carrying a tooltip text (field `tip`): the grey series thin
- * and without points, the highlighted ones thicker with points.
+ * Lines of every series, the grey ones thin; points carrying a tooltip text (field `tip`) on the
+ * highlighted ones.
  */
 function seriesLayers(x: object, y: object, color: object, extra: Record<string, unknown> = {}) {
   return [
     { mark: { type: 'line' as const, aria: false }, encoding: { x, y, color, detail: { field: 'label', type: 'nominal' as const }, strokeWidth: { condition: { test: `datum.series === '${OTHERS}'`, value: 0.8 }, value: 2 }, ...extra } },
-    { mark: { type: 'point' as const, filled: true, size: 22, aria: true }, encoding: { x, y, color, detail: { field: 'label', type: 'nominal' as const }, description: { field: 'tip', type: 'nominal' as const }, opacity: { condition: { test: `datum.series === '${OTHERS}'`, value: 0.35 }, value: 1 } } },
+    // Points (with their tooltips) for the highlighted series only: the grey ones are context.
+    { transform: [{ filter: `datum.series !== '${OTHERS}'` }], mark: { type: 'point' as const, filled: true, size: 22, aria: true }, encoding: { x, y, color, description: { field: 'tip', type: 'nominal' as const } } },
   ];
 }
 
@@ -137,12 +138,17 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
+/** Path data and translations at 0.1 px (vega writes 15 digits): a third of the bytes, the same picture. */
+export function compactNumbers(svg: string): string {
+  return svg.replace(/ (d|transform)="([^"]*)"/g, (_m, attr: string, v: string) => ` ${attr}="${v.replace(/-?\d+\.\d{2,}/g, (x) => String(Math.round(Number(x) * 10) / 10))}"`);
+}
+
 /**
  * Give every data point that carries a text (`aria-label`) a `<title>` child: the browser's own
  * tooltip, with or without script (the report's script turns them into a styled tooltip).
  */
 export function withTitles(svg: string): string {
-  return svg.replace(/<(path|rect|line|circle)\b([^>]*?)\saria-label="([^"]*)"([^>]*?)\/>/g, (_m, tag: string, a: string, label: string, b: string) => {
+  return compactNumbers(svg).replace(/<(path|rect|line|circle)\b([^>]*?)\saria-label="([^"]*)"([^>]*?)\/>/g, (_m, tag: string, a: string, label: string, b: string) => {
     const attrs = `${a}${b}`.replace(/\s(role|aria-roledescription)="[^"]*"/g, '');
     return `<${tag}${attrs} class="tip"><title>${label}</title></${tag}>`;
   });
@@ -482,7 +488,7 @@ export function examplesChart(examples: readonly ExampleRecord[], id: string, ti
     rate = rate ?? r;
     if (ex.unit) units.add(ex.unit);
     const t = (i: number): number => (r ? i / r : i);
-    for (const [name, xs] of Object.entries(ex.series)) for (const p of decimate(xs, long ? 700 : 400)) if (Number.isFinite(p.v)) rows.push({ t: t(p.i), value: p.v, name, kind: 'series', example: ex.name, condition: ex.condition });
+    for (const [name, xs] of Object.entries(ex.series)) for (const p of decimate(xs, long ? 500 : 200)) if (Number.isFinite(p.v)) rows.push({ t: t(p.i), value: p.v, name, kind: 'series', example: ex.name, condition: ex.condition });
     for (const [name, idx] of Object.entries(ex.markers ?? {})) for (const i of idx) if (Number.isFinite(i)) rows.push({ t: t(i), value: null, name, kind: 'marker', example: ex.name, condition: ex.condition });
   }
   if (rows.length === 0) return null;
@@ -538,7 +544,12 @@ export function exampleSpecs(b: Benchmark, runs: readonly RunRecord[], examples:
   const chosen = [...firstRun.values()].sort((a, c) => score(c.label) - score(a.label) || a.label.localeCompare(c.label)).slice(0, maxRuns);
   const out: PlotSpec[] = [];
   for (const run of chosen) {
-    const mine = examples.filter((e) => e.runId === run.id);
+    // Kept small: the clean condition (else the first stored), two single cycles and the long stretch.
+    const all = examples.filter((e) => e.runId === run.id);
+    const cond = all.some((e) => e.condition === 'clean') ? 'clean' : [...new Set(all.map((e) => e.condition))].sort(compareConditions)[0];
+    const inCond = all.filter((e) => e.condition === cond);
+    const shortNames = [...new Set(inCond.filter((e) => !isLong(e)).map((e) => e.name))].sort().slice(0, 2);
+    const mine = inCond.filter((e) => isLong(e) || shortNames.includes(e.name));
     const short = examplesChart(mine.filter((e) => !isLong(e)), `examples-${run.id}-short`.replace(/[^A-Za-z0-9_-]+/g, '_'), `${run.label} (seed ${run.seed}): example cycles, reconstructed vs reference`, false);
     const long = examplesChart(mine.filter(isLong), `examples-${run.id}-long`.replace(/[^A-Za-z0-9_-]+/g, '_'), `${run.label} (seed ${run.seed}): long-term stretch with anchors`, true);
     const group = `${run.label} (seed ${run.seed})`;
