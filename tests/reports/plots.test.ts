@@ -104,7 +104,8 @@ t.test('highlighted series: EW, the two best by Δm%, the best EGA and the user�
     t.ok(values.every((v) => v.tip.startsWith(`${v.label}, epoch `)), 'every point has a tooltip text');
     const svg = await renderSvg(s.spec);
     const titles = [...svg.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1]);
-    t.equal(titles.length, values.length, `${s.id}: one <title> per data point`);
+    t.equal(titles.length, values.filter((v) => v.series !== OTHERS).length, `${s.id}: one <title> per highlighted data point`);
+    t.ok(titles.length > 0 && titles.every((x) => values.some((v) => v.tip === x && v.series !== OTHERS)), 'each title is a highlighted point’s text');
   }
   t.equal(withTitles('<svg><path aria-label="EW: 1" d="M0,0"/></svg>'), '<svg><path d="M0,0" class="tip"><title>EW: 1</title></path></svg>');
 });
