@@ -25,6 +25,7 @@ import { stchDefinition } from './stch.js';
 import { upgradDefinition } from './upgrad.js';
 import { uwDefinition } from './uw.js';
 import type { MethodDefinition, MtlMethod, ParamValues, PluginRef } from './types.js';
+import { didYouMean } from '../src/suggest.js';
 
 /** Group of a method in the paper's tables; `plugin`: a method loaded from a user's module. */
 export type MethodGroup = 'paper' | 'extended' | 'plugin';
@@ -98,7 +99,7 @@ export function findMethod(name: string): MethodDefinition<ParamValues> | undefi
 
 export function getMethod(name: string): MethodDefinition<ParamValues> {
   const def = findMethod(name);
-  if (!def) throw new ConfigError('optimizer', name, `one of ${registry.map((d) => d.id).join(', ')}`);
+  if (!def) throw new ConfigError('optimizer', name, `one of ${registry.map((d) => d.id).join(', ')}${didYouMean(name, [...registry.map((d) => d.displayName), ...registry.map((d) => d.id)])}`);
   return def;
 }
 

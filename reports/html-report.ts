@@ -3,20 +3,24 @@
  * summary, the comparison and noise tables, the plots, run provenance and the runs that did not
  * complete. It reads only what has finished, so it can be made while a sweep is running.
  *
- * A small inline script writes a status line into `#report-status` (plots present, plots drawn
- * with marks and a non-zero size, script errors caught by window.onerror); the browser test reads
- * it from Chromium's --dump-dom output.
+ * Tables scroll inside their container; data points of the plots carry tooltips (an SVG
+ * `<title>` each, which a small inline script turns into a styled tooltip on hover); the example
+ * reconstructions of every run with stored examples can be picked from a list. A hidden element,
+ * `#report-status`, gets data attributes (plots present, plots drawn with marks and a non-zero
+ * size, script errors caught by window.onerror) that the browser test reads.
  */
-import { escapeHtml, renderHtmlTable, TABLE_CSS } from './formats/html.js';
+import { escapeHtml, renderHtmlTable, TABLE_CSS, type ExtraColumn } from './formats/html.js';
 import { publishedTables } from './paper.js';
-import { deltaMVsTSpec, degradationSpecs, exampleSpecs, renderSvg, taskWeightSpec, trainingCurveSpecs, type PlotSpec } from './plots.js';
+import { costSpec, deltaMVsTSpec, degradationSpecs, exampleSpecs, highlightFor, renderSvg, taskWeightSpec, trainingCurveSpecs, type PlotSpec } from './plots.js';
 import { buildResults, type Benchmark, type IncompleteRun, type ResultsModel, type ResultsOptions } from './results.js';
-import { openRecordReadOnly, readEpochMetrics, readEpochWeights, readExamples, snapshotFrom, type RunRecord } from './source.js';
+import { openRecordReadOnly, readEpochMetrics, readEpochWeights, readExamples, readStepTimes, snapshotFrom, type RunRecord } from './source.js';
 import { comparisonTable, robustnessTable } from './table.js';
 
 export interface HtmlReportOptions extends ResultsOptions {
-  /** Runs whose stored examples are drawn, per benchmark (default 2). */
+  /** Runs whose stored examples can be picked, per benchmark, best Δm% first (default 4). */
   readonly maxExampleRuns?: number;
+  /** Labels or method ids drawn in colour besides EW, EGA and the two best by Δm%. */
+  readonly highlight?: readonly string[];
   /** Show published paper rows beside measured ones (default true). */
   readonly published?: boolean;
 }
@@ -41,8 +45,10 @@ figure.plot.failed { border: 1px dashed #b00020; padding: 6px; }
 table.plain { border-collapse: collapse; font-size: 13px; }
 table.plain th, table.plain td { padding: 2px 10px 2px 0; text-align: left; vertical-align: top; border-bottom: 1px solid #eee; }
 table.plain td.err { font-family: monospace; font-size: 12px; color: #b00020; white-space: pre-wrap; max-width: 760px; }
+figure.plot svg { max-width: none; }
+figure.examples select { font-size: 13px; margin-left: 6px; }
 nav ul { font-size: 14px; }
-#report-status { margin-top: 40px; font-size: 11px; color: #888; }
+#tip { position: absolute; z-index: 10; background: #222; color: #fff; font-size: 12px; padding: 3px 7px; border-radius: 3px; pointer-events: none; white-space: nowrap; }
 `;
 
 const ERROR_HOOK = `<script>window.__reportErrors=[];window.onerror=function(m){window.__reportErrors.push(String(m));};window.addEventListener('error',function(e){if(e&&e.target&&e.target!==window)window.__reportErrors.push('resource: '+(e.target.tagName||''));},true);</script>`;
@@ -65,10 +71,44 @@ const STATUS_SCRIPT = `<script>
     el.setAttribute('data-rendered', String(drawn));
     el.setAttribute('data-errors', String(errors));
     el.setAttribute('data-status', errors === 0 && drawn === figs.length ? 'ok' : 'failed');
-    el.textContent = 'report-check: ' + drawn + '/' + figs.length + ' plots rendered, ' + errors + ' script errors';
   }
   try { check(); } catch (e) { (window.__reportErrors = window.__reportErrors || []).push(String(e)); }
   window.addEventListener('load', function () { try { check(); } catch (e) {} });
+})();
+</script>`;
+
+/** Tooltips: each data point's <title> becomes data-tip, shown in one floating box on hover; the run picker of the examples. */
+const UI_SCRIPT = `<script>
+(function () {
+  var tip = document.createElement('div');
+  tip.id = 'tip';
+  tip.setAttribute('role', 'tooltip');
+  tip.hidden = true;
+  document.body.appendChild(tip);
+  var pts = document.querySelectorAll('figure.plot .tip');
+  for (var i = 0; i < pts.length; i++) {
+    var t = pts[i].querySelector('title');
+    if (t) { pts[i].setAttribute('data-tip', t.textContent); t.parentNode.removeChild(t); }
+  }
+  function show(e) {
+    var el = e.target && e.target.closest ? e.target.closest('[data-tip]') : null;
+    if (!el) { tip.hidden = true; return; }
+    tip.textContent = el.getAttribute('data-tip');
+    tip.hidden = false;
+    var r = el.getBoundingClientRect();
+    tip.style.left = (r.right + window.scrollX + 8) + 'px';
+    tip.style.top = (r.top + window.scrollY - 6) + 'px';
+  }
+  document.addEventListener('mouseover', show);
+  document.addEventListener('focusin', show);
+  var picks = document.querySelectorAll('select.example-pick');
+  for (var j = 0; j < picks.length; j++) {
+    picks[j].addEventListener('change', function (e) {
+      var fig = e.target.closest('figure');
+      var runs = fig.querySelectorAll('.example-run');
+      for (var k = 0; k < runs.length; k++) runs[k].hidden = String(k) !== e.target.value;
+    });
+  }
 })();
 </script>`;
 
@@ -138,6 +178,42 @@ async function figure(p: PlotSpec, errors: string[]): Promise<string> {
   }
 }
 
+async function svgOrError(p: PlotSpec, errors: string[]): Promise<string> {
+  try {
+    return await renderSvg(p.spec);
+  } catch (e) {
+    errors.push(`${p.id}: ${(e as Error).message}`);
+    return `<p class="bad">${escapeHtml(p.title)}: could not be rendered: ${escapeHtml((e as Error).message)}</p>`;
+  }
+}
+
+/** The example signals of several runs as one figure with a run picker (the first run shown without script). */
+async function examplesFigure(id: string, specs: readonly PlotSpec[], errors: string[]): Promise<string> {
+  const groups: string[] = [];
+  for (const p of specs) if (!groups.includes(p.group ?? p.title)) groups.push(p.group ?? p.title);
+  const parts: string[] = [];
+  for (const [i, g] of groups.entries()) {
+    const svgs: string[] = [];
+    for (const p of specs.filter((x) => (x.group ?? x.title) === g)) svgs.push(await svgOrError(p, errors));
+    parts.push(`<div class="example-run"${i === 0 ? '' : ' hidden'}>${svgs.join('\n')}</div>`);
+  }
+  const select = `<select class="example-pick" aria-label="run">${groups.map((g, i) => `<option value="${i}">${escapeHtml(g)}</option>`).join('')}</select>`;
+  return `<figure class="plot examples" id="${escapeHtml(id)}"><figcaption><b>Reconstructions.</b> Stored example signals (reconstructed against reference, predicted anchors against reference R peaks) of the run picked here, runs in order of Δm%: ${select}</figcaption>${parts.join('\n')}</figure>`;
+}
+
+/** The measured step time of each label (mean over its seeds of the median step, ms) for the HTML table. */
+function stepColumn(b: Benchmark, runs: readonly RunRecord[], steps: ReadonlyMap<number, number>): ExtraColumn {
+  const used = new Set(b.runIds);
+  const acc = new Map<string, number[]>();
+  for (const r of runs) {
+    const ms = steps.get(r.id);
+    if (!used.has(r.id) || ms === undefined) continue;
+    acc.set(r.label, [...(acc.get(r.label) ?? []), ms]);
+  }
+  const values = new Map([...acc].map(([l, v]) => [l, (v.reduce((x, y) => x + y, 0) / v.length).toFixed(v.reduce((x, y) => x + y, 0) / v.length >= 100 ? 0 : 1)]));
+  return { header: 'step (ms)', title: 'median training step time, mean over seeds (ms), measured on the backend in the provenance', values };
+}
+
 function anchor(s: string): string {
   return `b-${s.replace(/[^A-Za-z0-9]+/g, '-')}`;
 }
@@ -148,6 +224,8 @@ export async function buildHtmlReport(file: string, opts: HtmlReportOptions = {}
   let model: ResultsModel;
   let runs: readonly RunRecord[];
   const perBenchmark: PlotSpec[][] = [];
+  const exampleSpecsOf: PlotSpec[][] = [];
+  const stepColumns: ExtraColumn[] = [];
   try {
     const snap = snapshotFrom(h.db, file);
     runs = snap.runs;
@@ -156,13 +234,19 @@ export async function buildHtmlReport(file: string, opts: HtmlReportOptions = {}
       const metrics = readEpochMetrics(h.db, b.runIds);
       const weights = readEpochWeights(h.db, b.runIds);
       const examples = readExamples(h.db, b.runIds);
-      const specs: PlotSpec[] = [...trainingCurveSpecs(b, runs, metrics)];
+      const steps = readStepTimes(h.db, b.runIds);
+      const hl = highlightFor(b, opts.highlight ?? []);
+      const specs: PlotSpec[] = [...trainingCurveSpecs(b, runs, metrics, hl)];
+      const cost = costSpec(b, steps, runs, hl);
+      if (cost) specs.push(cost);
       const w = taskWeightSpec(b, runs, weights);
       if (w) specs.push(w);
       const t = deltaMVsTSpec(b);
       if (t) specs.push(t);
-      specs.push(...degradationSpecs(b), ...exampleSpecs(b, runs, examples, opts.maxExampleRuns ?? 2));
+      specs.push(...degradationSpecs(b, hl));
       perBenchmark.push(specs);
+      exampleSpecsOf.push(exampleSpecs(b, runs, examples, opts.maxExampleRuns ?? 4));
+      stepColumns.push(stepColumn(b, runs, steps));
     }
   } finally {
     h.close();
@@ -174,15 +258,20 @@ export async function buildHtmlReport(file: string, opts: HtmlReportOptions = {}
     const parts: string[] = [`<section id="${anchor(b.id)}"><h2>${escapeHtml(b.taskDisplayName)}: ${escapeHtml(b.id)}</h2>`];
     parts.push('<h3>Results</h3>');
     if (b.conditions.length === 0) parts.push('<p class="warn">No completed runs with final metrics yet.</p>');
-    for (const c of b.conditions) parts.push(renderHtmlTable(comparisonTable(b, c, { published: opts.published !== false })));
+    for (const c of b.conditions) parts.push(renderHtmlTable(comparisonTable(b, c, { published: opts.published !== false }), stepColumns[i]));
     if (b.robustness.length) {
       parts.push('<h3>Under noise</h3>', renderHtmlTable(robustnessTable(b, { published: opts.published !== false })));
     }
     const specs = perBenchmark[i] ?? [];
-    if (specs.length) {
-      parts.push('<h3>Plots</h3>');
+    const ex = exampleSpecsOf[i] ?? [];
+    if (specs.length || ex.length) {
+      parts.push('<h3>Plots</h3>', `<p class="meta">Coloured: ${escapeHtml(highlightFor(b, opts.highlight ?? []).labels.join(', ') || '—')}; other methods grey. Hover over a point for its values.</p>`);
       for (const p of specs) parts.push(await figure(p, plotErrors));
       plots += specs.length;
+      if (ex.length) {
+        parts.push(await examplesFigure(`examples-${anchor(b.id)}`, ex, plotErrors));
+        plots++;
+      }
     }
     parts.push('<h3>Provenance</h3>', provenanceHtml(b));
     parts.push('<h3>Failed and incomplete runs</h3>', incompleteHtml(b.incomplete));
@@ -191,7 +280,7 @@ export async function buildHtmlReport(file: string, opts: HtmlReportOptions = {}
   }
   const pubs = publishedTables().filter((p) => model.benchmarks.some((b) => b.task === p.benchmark));
   const pubHtml = pubs.length
-    ? `<section id="published"><h2>Published reference numbers</h2><ul>${pubs.map((p) => `<li><b>${escapeHtml(p.caption)}</b>: ${escapeHtml(p.source.document)}; ${escapeHtml(p.source.slide)}; text source ${escapeHtml(p.source.file)} lines ${p.source.lines[0]}–${p.source.lines[1]}. ${p.notes.map(escapeHtml).join(' ')}</li>`).join('')}</ul></section>`
+    ? `<section id="published"><h2>Published reference numbers</h2><ul>${pubs.map((p) => `<li><b>${escapeHtml(p.caption)}</b>: ${escapeHtml(p.source.document)}; ${escapeHtml(p.source.slide)}; ${p.notes.map(escapeHtml).join(' ')}</li>`).join('')}</ul></section>`
     : '';
   const nav = model.benchmarks.length > 1 ? `<nav><ul>${model.benchmarks.map((b) => `<li><a href="#${anchor(b.id)}">${escapeHtml(b.id)}</a></li>`).join('')}</ul></nav>` : '';
   const html = [
@@ -212,7 +301,8 @@ export async function buildHtmlReport(file: string, opts: HtmlReportOptions = {}
     model.benchmarks.length === 0 ? '<p class="warn">The record holds no runs.</p>' : '',
     ...sections,
     pubHtml,
-    '<div id="report-status" data-status="pending">report-check: script did not run</div>',
+    '<div id="report-status" hidden data-status="pending"></div>',
+    UI_SCRIPT,
     STATUS_SCRIPT,
     '</body>',
     '</html>',

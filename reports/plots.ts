@@ -6,16 +6,24 @@
  * - Δm% against EGA's temperature T (mean ± std over seeds, published Table II values beside);
  * - metric degradation against SNR and against abrupt-noise duration (and Δm% vs clean);
  * - example signals from the `examples` table (reconstructed vs reference ECG cycles, long-term
- *   stretches with anchors): every stored series as a line, every marker set as vertical rules.
+ *   stretches with anchors): every stored series as a line, every marker set as vertical rules;
+ * - cost beside quality: Δm% (mean with its 95% seed interval) against the measured step time.
+ * A few series are drawn in colour (EW, the best and second best by Δm%, the best EGA, and any the
+ * user names), the rest thin and grey; each panel has its own y axis titled with the unit and
+ * the better direction; data points carry a text (`aria-label`, and a `<title>` added after
+ * rendering) that the report shows as a tooltip, and browsers show natively without script.
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { publishedTablesFor } from './paper.js';
 import { compareConditions, type Benchmark } from './results.js';
+import { columnHeader } from './table.js';
 import type { EpochMetricRecord, ExampleRecord, RunRecord, TaskWeightRecord } from './source.js';
 
 export interface PlotSpec {
   readonly id: string;
+  /** Plots of one run (the example signals), offered together in the report's run picker. */
+  readonly group?: string;
   readonly title: string;
   readonly description: string;
   readonly spec: TopLevelSpec;
@@ -25,21 +33,125 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const FONT = 'DejaVu Sans, Helvetica, Arial, sans-serif';
 const CONFIG = {
   font: FONT,
+  aria: false,
   view: { stroke: '#ddd' },
   axis: { labelFontSize: 10, titleFontSize: 11 },
   legend: { labelFontSize: 10, titleFontSize: 11, labelLimit: 320 },
   title: { fontSize: 13, anchor: 'start' as const },
 };
-const COLORS = { scheme: 'tableau20' };
+/** Colours of the highlighted series (category10 without its grey), then the grey of the rest. */
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#bcbd22', '#17becf'];
+export const OTHERS = 'other methods';
+const GREY = '#c4c4c4';
+
+/** Which labels of a benchmark are drawn in colour, and how the rest are named in the legend. */
+export interface Highlight {
+  readonly labels: readonly string[];
+}
+
+/**
+ * EW, the best and second best by Δm% (clean, else the first condition), the best EGA row, and
+ * any label, method id or display name the user lists (case-insensitive), at most nine.
+ */
+export function highlightFor(b: Benchmark, extra: readonly string[] = []): Highlight {
+  const cond = b.conditions.find((c) => c.condition === 'clean') ?? b.conditions[0];
+  const rows = (cond?.rows ?? []).filter((r) => r.kind !== 'baseline' && r.kind !== 'single-task');
+  const ranked = rows.filter((r) => r.deltaM).sort((a, c) => c.deltaM!.mean - a.deltaM!.mean);
+  const out: string[] = [];
+  const add = (l: string | undefined): void => {
+    if (l !== undefined && !out.includes(l)) out.push(l);
+  };
+  add(rows.find((r) => r.method === 'ew')?.label);
+  add(ranked[0]?.label);
+  add(ranked[1]?.label);
+  add((ranked.find((r) => r.method === 'ega') ?? rows.find((r) => r.method === 'ega'))?.label);
+  const wanted = extra.map((x) => x.toLowerCase());
+  for (const r of rows) if (wanted.includes(r.label.toLowerCase()) || wanted.includes(r.method.toLowerCase())) add(r.label);
+  return { labels: out.slice(0, PALETTE.length) };
+}
+
+/** The legend series of a label: itself when highlighted, else the grey group. */
+function seriesOf(h: Highlight, label: string): string {
+  return h.labels.includes(label) ? label : OTHERS;
+}
+
+function colorEncoding(h: Highlight, present: readonly string[]) {
+  const shown = h.labels.filter((l) => present.includes(l));
+  const domain = [...shown, ...(present.some((l) => !h.labels.includes(l)) ? [OTHERS] : [])];
+  return {
+    field: 'series',
+    type: 'nominal' as const,
+    title: 'optimizer',
+    scale: { domain, range: domain.map((d, i) => (d === OTHERS ? GREY : PALETTE[i % PALETTE.length]!)) },
+    legend: { columns: 1, symbolLimit: 12, orient: 'right' as const },
+  };
+}
+
+/** Grey series first (drawn under), then the highlighted ones. */
+function greyFirst<T extends { series: string }>(values: T[]): T[] {
+  return values.sort((a, c) => Number(c.series === OTHERS) - Number(a.series === OTHERS));
+}
+
+/** `↑ better` / `↓ better` for an axis title. */
+export function betterText(higherIsBetter: boolean | null | undefined): string {
+  return higherIsBetter === null || higherIsBetter === undefined ? '' : higherIsBetter ? ' (↑ better)' : ' (↓ better)';
+}
+
+function fmt(v: number): string {
+  return Math.abs(v) >= 1000 || (Math.abs(v) < 0.001 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+}
+
+/**
+ * Lines of every series, the grey ones thin; points carrying a tooltip text (field `tip`) on the
+ * highlighted ones.
+ */
+function seriesLayers(x: object, y: object, color: object, extra: Record<string, unknown> = {}) {
+  return [
+    { mark: { type: 'line' as const, aria: false }, encoding: { x, y, color, detail: { field: 'label', type: 'nominal' as const }, strokeWidth: { condition: { test: `datum.series === '${OTHERS}'`, value: 0.8 }, value: 2 }, ...extra } },
+    // Points (with their tooltips) for the highlighted series only: the grey ones are context.
+    { transform: [{ filter: `datum.series !== '${OTHERS}'` }], mark: { type: 'point' as const, filled: true, size: 22, aria: true }, encoding: { x, y, color, description: { field: 'tip', type: 'nominal' as const } } },
+  ];
+}
+
+interface Panel {
+  readonly name: string;
+  readonly yTitle: string;
+  readonly log?: boolean;
+}
+
+/** Small multiples as a concat of panels (no empty frames), each with its own titled y axis. */
+function panels(ps: readonly Panel[], inner: (p: Panel) => object, cols: number, width: number, height: number): object {
+  return {
+    concat: ps.map((p) => ({ title: { text: p.name, fontSize: 11 }, transform: [{ filter: { field: 'panel', equal: p.name } }], width, height, ...inner(p) })),
+    columns: Math.min(cols, ps.length),
+    resolve: { scale: { y: 'independent' } },
+  };
+}
 
 /** Render a Vega-Lite spec to an SVG string (async; about 0.1 s per chart). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    return withTitles(await view.toSVG());
   } finally {
     view.finalize();
   }
+}
+
+/** Path data and translations at 0.1 px (vega writes 15 digits): a third of the bytes, the same picture. */
+export function compactNumbers(svg: string): string {
+  return svg.replace(/ (d|transform)="([^"]*)"/g, (_m, attr: string, v: string) => ` ${attr}="${v.replace(/-?\d+\.\d{2,}/g, (x) => String(Math.round(Number(x) * 10) / 10))}"`);
+}
+
+/**
+ * Give every data point that carries a text (`aria-label`) a `<title>` child: the browser's own
+ * tooltip, with or without script (the report's script turns them into a styled tooltip).
+ */
+export function withTitles(svg: string): string {
+  return compactNumbers(svg).replace(/<(path|rect|line|circle)\b([^>]*?)\saria-label="([^"]*)"([^>]*?)\/>/g, (_m, tag: string, a: string, label: string, b: string) => {
+    const attrs = `${a}${b}`.replace(/\s(role|aria-roledescription)="[^"]*"/g, '');
+    return `<${tag}${attrs} class="tip"><title>${label}</title></${tag}>`;
+  });
 }
 
 function meanBy<T>(rows: readonly T[], key: (r: T) => string | null, value: (r: T) => number | null): Map<string, number> {
@@ -62,15 +174,12 @@ function ownTask(run: RunRecord, taskNames: readonly string[]): string | null {
   return m ? m[1]! : null;
 }
 
-function colorEncoding(title = 'optimizer') {
-  return { field: 'label', type: 'nominal' as const, title, scale: COLORS, legend: { columns: 1, symbolLimit: 40 } };
-}
-
 /**
  * Per-task training loss and validation metrics over epochs, one line per label (mean over seeds).
- * Single-task runs contribute only their own task.
+ * Single-task runs contribute only their own task. Linear axes, except a training loss spanning
+ * more than 30× (log, said in its axis title).
  */
-export function trainingCurveSpecs(b: Benchmark, runs: readonly RunRecord[], metrics: readonly EpochMetricRecord[]): PlotSpec[] {
+export function trainingCurveSpecs(b: Benchmark, runs: readonly RunRecord[], metrics: readonly EpochMetricRecord[], h: Highlight = highlightFor(b)): PlotSpec[] {
   const byId = new Map(runs.map((r) => [r.id, r]));
   const used = new Set(b.runIds);
   const rows = metrics.filter((m) => used.has(m.runId) && byId.has(m.runId));
@@ -90,38 +199,35 @@ export function trainingCurveSpecs(b: Benchmark, runs: readonly RunRecord[], met
       (m) => m.value,
     );
     if (means.size === 0) continue;
-    const values = [...means].map(([k, v]) => {
-      const [label, task, metric, epoch] = k.split(sep) as [string, string, string, string];
-      const col = b.columns.find((c) => c.task === task && c.name === metric);
-      const arrow = col ? (col.higherIsBetter === null ? '' : col.higherIsBetter ? ' ↑' : ' ↓') : '';
-      return { label, panel: split === 'train' ? `${task}: training loss` : `${task}: ${col?.label ?? metric}${arrow}`, epoch: Number(epoch) + 1, value: v };
+    const info = new Map<string, Panel>();
+    const values = greyFirst(
+      [...means].map(([k, v]) => {
+        const [label, task, metric, epoch] = k.split(sep) as [string, string, string, string];
+        const col = b.columns.find((c) => c.task === task && c.name === metric);
+        const panel = split === 'train' ? `${task}: training loss` : `${task}: ${col?.label ?? metric}`;
+        if (!info.has(panel)) info.set(panel, { name: panel, yTitle: split === 'train' ? 'loss (↓ better)' : `${col ? columnHeader(col) : metric}${betterText(col?.higherIsBetter)}` });
+        return { label, series: seriesOf(h, label), panel, epoch: Number(epoch) + 1, value: v, tip: `${label}, epoch ${Number(epoch) + 1}: ${fmt(v)}` };
+      }),
+    );
+    const ps = [...info.values()].map((p) => {
+      if (split !== 'train') return p;
+      const vs = values.filter((v) => v.panel === p.name).map((v) => v.value);
+      const log = vs.every((v) => v > 0) && Math.max(...vs) / Math.min(...vs) > 30;
+      return log ? { ...p, log, yTitle: 'loss, log scale (↓ better)' } : p;
     });
-    const panels = [...new Set(values.map((v) => v.panel))];
-    const positive = values.every((v) => v.value > 0);
-    const ratio = positive ? Math.max(...values.map((v) => v.value)) / Math.min(...values.map((v) => v.value)) : 1;
+    const color = colorEncoding(h, [...new Set(values.map((v) => v.label))]);
+    const x = { field: 'epoch', type: 'quantitative' as const, title: 'epoch', axis: { tickMinStep: 1 } };
     out.push({
       id: `curves-${split}`,
       title: split === 'train' ? 'Training loss per task' : 'Validation metrics per task',
-      description: `${split === 'train' ? 'Epoch-mean training loss' : 'Validation-split metrics'} per task and optimizer, mean over seeds.`,
+      description: `${split === 'train' ? 'Epoch-mean training loss' : 'Validation-split metrics'} per task and optimizer, mean over seeds; ${h.labels.length} methods in colour, the rest grey.`,
       spec: {
         $schema: SCHEMA,
         title: split === 'train' ? 'Training loss per task (mean over seeds)' : 'Validation metrics per task (mean over seeds)',
         config: CONFIG,
         data: { values },
-        facet: { field: 'panel', type: 'nominal', title: null, sort: panels },
-        columns: Math.min(3, panels.length),
-        spec: {
-          width: 220,
-          height: 150,
-          mark: { type: 'line', strokeWidth: 1.5 },
-          encoding: {
-            x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
-            y: { field: 'value', type: 'quantitative', title: null, scale: ratio > 30 ? { type: 'log' as const } : { zero: false } },
-            color: colorEncoding(),
-          },
-        },
-        resolve: { scale: { y: 'independent' } },
-      },
+        ...panels(ps, (p) => ({ layer: seriesLayers(x, { field: 'value', type: 'quantitative', title: p.yTitle, scale: p.log ? { type: 'log' } : { zero: false } }, color) }), 3, 220, 150),
+      } as TopLevelSpec,
     });
   }
   return out;
@@ -140,7 +246,7 @@ export function taskWeightSpec(b: Benchmark, runs: readonly RunRecord[], weights
   if (means.size === 0) return null;
   const values = [...means].map(([k, v]) => {
     const [label, task, epoch] = k.split(sep) as [string, string, string];
-    return { label, task, epoch: Number(epoch) + 1, weight: v };
+    return { label, task, epoch: Number(epoch) + 1, weight: v, tip: `${label}, ${task}, epoch ${Number(epoch) + 1}: weight ${fmt(v)}` };
   });
   const labels = [...new Set(values.map((v) => v.label))];
   return {
@@ -157,10 +263,13 @@ export function taskWeightSpec(b: Benchmark, runs: readonly RunRecord[], weights
       spec: {
         width: 170,
         height: 100,
-        mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.5 },
+        layer: [
+          { mark: { type: 'line', strokeWidth: 1.5 } },
+          { mark: { type: 'point', filled: true, size: 14, aria: true }, encoding: { description: { field: 'tip', type: 'nominal' } } },
+        ],
         encoding: {
           x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
-          y: { field: 'weight', type: 'quantitative', title: 'weight' },
+          y: { field: 'weight', type: 'quantitative', title: 'task weight (unitless)' },
           color: { field: 'task', type: 'nominal', title: 'task', scale: { scheme: 'category10' } },
         },
       },
@@ -176,15 +285,15 @@ export function deltaMVsTSpec(b: Benchmark, condition = 'clean'): PlotSpec | nul
   const measured = cond.rows.filter((r) => r.method === 'ega' && typeof r.params.T === 'number' && r.deltaM);
   if (measured.length === 0) return null;
   const variants = new Set(measured.map((r) => `${String(r.params.variant ?? '')}`));
-  const values: { T: number; deltaM: number; lo: number; hi: number; series: string }[] = measured.map((r) => {
+  const values: { T: number; deltaM: number; lo: number; hi: number; series: string; tip: string }[] = measured.map((r) => {
     const d = r.deltaM!;
     const sd = d.std ?? 0;
-    return { T: r.params.T as number, deltaM: d.mean, lo: d.mean - sd, hi: d.mean + sd, series: `measured${variants.size > 1 ? ` (${String(r.params.variant)})` : ''}, mean ± std` };
+    return { T: r.params.T as number, deltaM: d.mean, lo: d.mean - sd, hi: d.mean + sd, series: `measured${variants.size > 1 ? ` (${String(r.params.variant)})` : ''}, mean ± std`, tip: `${r.label}: Δm% ${d.mean.toFixed(2)}${d.std !== null ? ` ± ${d.std.toFixed(2)}` : ''} (${d.n} seed${d.n === 1 ? '' : 's'})` };
   });
   if (condition === 'clean') {
     for (const p of publishedTablesFor(b.task, 'methods')) {
       for (const r of p.rows) {
-        if (r.method === 'ega' && typeof r.params?.T === 'number' && r.deltaM !== null) values.push({ T: r.params.T, deltaM: r.deltaM, lo: r.deltaM, hi: r.deltaM, series: `published (${p.caption.split(':')[0]})` });
+        if (r.method === 'ega' && typeof r.params?.T === 'number' && r.deltaM !== null) values.push({ T: r.params.T, deltaM: r.deltaM, lo: r.deltaM, hi: r.deltaM, series: `published (${p.caption.split(':')[0]})`, tip: `published EGA(T=${r.params.T}): Δm% ${r.deltaM}` });
       }
     }
   }
@@ -206,7 +315,8 @@ export function deltaMVsTSpec(b: Benchmark, condition = 'clean'): PlotSpec | nul
       },
       layer: [
         { mark: { type: 'rule', strokeWidth: 1.5 }, encoding: { y: { field: 'lo', type: 'quantitative', title: 'Δm% (↑ better)' }, y2: { field: 'hi' } } },
-        { mark: { type: 'line', point: { size: 40 } }, encoding: { y: { field: 'deltaM', type: 'quantitative' } } },
+        { mark: { type: 'line' }, encoding: { y: { field: 'deltaM', type: 'quantitative' } } },
+        { mark: { type: 'point', filled: true, size: 40, aria: true }, encoding: { y: { field: 'deltaM', type: 'quantitative' }, description: { field: 'tip', type: 'nominal' } } },
       ],
     },
   };
@@ -214,29 +324,35 @@ export function deltaMVsTSpec(b: Benchmark, condition = 'clean'): PlotSpec | nul
 
 interface DegradationPoint {
   label: string;
+  series: string;
   panel: string;
   value: number;
+  tip: string;
 }
 
 /** Metric degradation against SNR and against abrupt-noise duration (one line per method). */
-export function degradationSpecs(b: Benchmark): PlotSpec[] {
+export function degradationSpecs(b: Benchmark, h: Highlight = highlightFor(b)): PlotSpec[] {
   const entries = b.robustness.filter((e) => e.kind !== 'single-task');
   if (entries.length === 0) return [];
   const panelOf = (j: number): string => {
     const c = b.robustnessColumns[j]!;
-    return `${c.task}: ${c.label}${c.higherIsBetter === null ? '' : c.higherIsBetter ? ' ↑' : ' ↓'}`;
+    return `${c.task}: ${c.label}`;
   };
-  const panels = [...b.robustnessColumns.map((_, j) => panelOf(j)), 'Δm% vs clean ↑'];
-  const points = (cond: { metrics: readonly ({ mean: number } | null)[]; deltaM: { mean: number } | null }, label: string): DegradationPoint[] => [
-    ...cond.metrics.flatMap((s, j) => (s ? [{ label, panel: panelOf(j), value: s.mean }] : [])),
-    ...(cond.deltaM ? [{ label, panel: 'Δm% vs clean ↑', value: cond.deltaM.mean }] : []),
+  const DM = 'Δm% vs clean';
+  const allPanels: Panel[] = [...b.robustnessColumns.map((c, j) => ({ name: panelOf(j), yTitle: `${columnHeader(c)}${betterText(c.higherIsBetter)}` })), { name: DM, yTitle: 'Δm% vs clean (↑ better)' }];
+  const points = (cond: { condition: string; metrics: readonly ({ mean: number } | null)[]; deltaM: { mean: number } | null }, label: string): DegradationPoint[] => [
+    ...cond.metrics.flatMap((s, j) => (s ? [{ label, series: seriesOf(h, label), panel: panelOf(j), value: s.mean, tip: `${label}, ${cond.condition}: ${fmt(s.mean)}` }] : [])),
+    ...(cond.deltaM ? [{ label, series: seriesOf(h, label), panel: DM, value: cond.deltaM.mean, tip: `${label}, ${cond.condition}: Δm% ${cond.deltaM.mean.toFixed(2)}` }] : []),
   ];
+  const used = (values: readonly { panel: string }[]): Panel[] => allPanels.filter((p) => values.some((v) => v.panel === p.name));
+  const color = colorEncoding(h, entries.map((e) => e.label));
   const out: PlotSpec[] = [];
   const snrConds = [...new Set(entries.flatMap((e) => e.conditions.map((c) => c.condition)))].filter((c) => /^snr/.test(c)).sort(compareConditions);
   if (snrConds.length) {
     const order = ['clean', ...snrConds];
     const xLabel = (c: string): string => (c === 'clean' ? 'clean' : `${/^snr(-?[\d.]+)dB$/.exec(c)?.[1] ?? c} dB`);
-    const values = entries.flatMap((e) => e.conditions.filter((c) => order.includes(c.condition)).flatMap((c) => points(c, e.label).map((p) => ({ ...p, snr: xLabel(c.condition) }))));
+    const values = greyFirst(entries.flatMap((e) => e.conditions.filter((c) => order.includes(c.condition)).flatMap((c) => points(c, e.label).map((p) => ({ ...p, snr: xLabel(c.condition) })))));
+    const x = { field: 'snr', type: 'ordinal' as const, title: 'SNR (dB, ← noisier)', sort: order.map(xLabel) };
     out.push({
       id: 'degradation-snr',
       title: 'Metrics against SNR',
@@ -246,20 +362,8 @@ export function degradationSpecs(b: Benchmark): PlotSpec[] {
         title: 'Degradation under constant noise (SNR)',
         config: CONFIG,
         data: { values },
-        facet: { field: 'panel', type: 'nominal', title: null, sort: panels },
-        columns: 3,
-        spec: {
-          width: 200,
-          height: 140,
-          mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.5 },
-          encoding: {
-            x: { field: 'snr', type: 'ordinal', title: 'SNR', sort: order.map(xLabel) },
-            y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
-            color: colorEncoding(),
-          },
-        },
-        resolve: { scale: { y: 'independent' } },
-      },
+        ...panels(used(values), (p) => ({ layer: seriesLayers(x, { field: 'value', type: 'quantitative', title: p.yTitle, scale: { zero: false } }, color) }), 3, 200, 140),
+      } as TopLevelSpec,
     });
   }
   const abrupt = [...new Set(entries.flatMap((e) => e.conditions.map((c) => c.condition)))]
@@ -267,13 +371,16 @@ export function degradationSpecs(b: Benchmark): PlotSpec[] {
     .filter((x): x is { c: string; m: RegExpExecArray } => x.m !== null);
   if (abrupt.length) {
     const levels = [...new Set(abrupt.map((a) => `${a.m[2]} dB`))];
-    const values = entries.flatMap((e) =>
-      e.conditions.flatMap((c) => {
-        if (c.condition === 'clean') return levels.flatMap((level) => points(c, e.label).map((p) => ({ ...p, seconds: 0, level })));
-        const a = abrupt.find((x) => x.c === c.condition);
-        return a ? points(c, e.label).map((p) => ({ ...p, seconds: Number(a.m[1]), level: `${a.m[2]} dB` })) : [];
-      }),
+    const values = greyFirst(
+      entries.flatMap((e) =>
+        e.conditions.flatMap((c) => {
+          if (c.condition === 'clean') return levels.flatMap((level) => points(c, e.label).map((p) => ({ ...p, seconds: 0, level })));
+          const a = abrupt.find((x) => x.c === c.condition);
+          return a ? points(c, e.label).map((p) => ({ ...p, seconds: Number(a.m[1]), level: `${a.m[2]} dB` })) : [];
+        }),
+      ),
     );
+    const x = { field: 'seconds', type: 'quantitative' as const, title: 'abrupt noise duration (s)', axis: { tickMinStep: 1 } };
     out.push({
       id: 'degradation-abrupt',
       title: 'Metrics against abrupt-noise duration',
@@ -283,24 +390,62 @@ export function degradationSpecs(b: Benchmark): PlotSpec[] {
         title: 'Degradation under abrupt noise (duration, level)',
         config: CONFIG,
         data: { values },
-        facet: { field: 'panel', type: 'nominal', title: null, sort: panels },
-        columns: 3,
-        spec: {
-          width: 200,
-          height: 140,
-          mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.5 },
-          encoding: {
-            x: { field: 'seconds', type: 'quantitative', title: 'abrupt noise duration (s)', axis: { tickMinStep: 1 } },
-            y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
-            color: colorEncoding(),
-            strokeDash: { field: 'level', type: 'nominal', title: 'level' },
-          },
-        },
-        resolve: { scale: { y: 'independent' } },
-      },
+        ...panels(used(values), (p) => ({ layer: seriesLayers(x, { field: 'value', type: 'quantitative', title: p.yTitle, scale: { zero: false } }, color, { strokeDash: { field: 'level', type: 'nominal', title: 'noise level' } }) }), 3, 200, 140),
+      } as TopLevelSpec,
     });
   }
   return out;
+}
+
+/**
+ * Cost beside quality: Δm% (mean, 95% Student-t interval over seeds where there are several)
+ * against the measured median step time of each method (mean over its seeds), condition clean.
+ */
+export function costSpec(b: Benchmark, stepMs: ReadonlyMap<number, number>, runs: readonly RunRecord[], h: Highlight = highlightFor(b)): PlotSpec | null {
+  const cond = b.conditions.find((c) => c.condition === 'clean') ?? b.conditions[0];
+  if (!cond) return null;
+  const used = new Set(b.runIds);
+  const msByLabel = new Map<string, number[]>();
+  for (const r of runs) {
+    const ms = stepMs.get(r.id);
+    if (!used.has(r.id) || ms === undefined) continue;
+    const a = msByLabel.get(r.label) ?? [];
+    a.push(ms);
+    msByLabel.set(r.label, a);
+  }
+  const values = greyFirst(
+    cond.rows
+      .filter((r) => r.kind !== 'baseline' && r.kind !== 'single-task' && r.deltaM && msByLabel.has(r.label))
+      .map((r) => {
+        const ms = msByLabel.get(r.label)!;
+        const step = ms.reduce((x, y) => x + y, 0) / ms.length;
+        const d = r.deltaM!;
+        const lo = d.ci95 ? d.ci95.lower : d.mean;
+        const hi = d.ci95 ? d.ci95.upper : d.mean;
+        return { label: r.label, series: seriesOf(h, r.label), step, deltaM: d.mean, lo, hi, name: h.labels.includes(r.label) ? r.label : '', tip: `${r.label}: Δm% ${d.mean.toFixed(2)}${d.ci95 ? ` [${lo.toFixed(2)}, ${hi.toFixed(2)}] 95% CI` : ''}, n=${d.n}; step ${step.toFixed(1)} ms` };
+      }),
+  );
+  if (values.length === 0) return null;
+  const color = colorEncoding(h, values.map((v) => v.label));
+  const x = { field: 'step', type: 'quantitative' as const, title: 'median step time (ms, ← cheaper)', scale: { zero: false } };
+  return {
+    id: 'cost-quality',
+    title: 'Cost beside quality',
+    description: `Δm% (${cond.condition}; mean with its 95% interval over seeds) against the measured median training step time (mean over seeds), one point per method: up and to the left is better.`,
+    spec: {
+      $schema: SCHEMA,
+      title: `Δm% against step time (${cond.condition})`,
+      config: CONFIG,
+      width: 520,
+      height: 300,
+      data: { values },
+      layer: [
+        { mark: { type: 'rule', strokeWidth: 1.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'Δm% (↑ better)' }, y2: { field: 'hi' }, color } },
+        { mark: { type: 'point', filled: true, size: 50, aria: true }, encoding: { x, y: { field: 'deltaM', type: 'quantitative' }, color, description: { field: 'tip', type: 'nominal' } } },
+        { mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 10 }, encoding: { x, y: { field: 'deltaM', type: 'quantitative' }, text: { field: 'name' } } },
+      ],
+    } as TopLevelSpec,
+  };
 }
 
 /** Min/max decimation to about `maxPoints` points, keeping peaks (long-term stretches have ~35k samples). */
@@ -343,7 +488,7 @@ export function examplesChart(examples: readonly ExampleRecord[], id: string, ti
     rate = rate ?? r;
     if (ex.unit) units.add(ex.unit);
     const t = (i: number): number => (r ? i / r : i);
-    for (const [name, xs] of Object.entries(ex.series)) for (const p of decimate(xs)) if (Number.isFinite(p.v)) rows.push({ t: t(p.i), value: p.v, name, kind: 'series', example: ex.name, condition: ex.condition });
+    for (const [name, xs] of Object.entries(ex.series)) for (const p of decimate(xs, long ? 500 : 200)) if (Number.isFinite(p.v)) rows.push({ t: t(p.i), value: p.v, name, kind: 'series', example: ex.name, condition: ex.condition });
     for (const [name, idx] of Object.entries(ex.markers ?? {})) for (const i of idx) if (Number.isFinite(i)) rows.push({ t: t(i), value: null, name, kind: 'marker', example: ex.name, condition: ex.condition });
   }
   if (rows.length === 0) return null;
@@ -356,10 +501,12 @@ export function examplesChart(examples: readonly ExampleRecord[], id: string, ti
   const color = { field: 'name', type: 'nominal' as const, title: 'series / markers', scale: { domain: [...seriesNames, ...markerNames], scheme: 'set1' } };
   const hasMarkers = markerNames.length > 0;
   const layer: NonNullable<Extract<TopLevelSpec, { layer: unknown }>['layer']> = [
-    { transform: [{ filter: "datum.kind === 'series'" }], mark: { type: 'line', strokeWidth: long ? 0.8 : 1.4 }, encoding: { x, y: { field: 'value', type: 'quantitative', title: units.size === 1 ? [...units][0]! : 'value', scale: { zero: false } }, color } },
+    { transform: [{ filter: "datum.kind === 'series'" }], mark: { type: 'line', strokeWidth: long ? 0.8 : 1.4 }, encoding: { x, y: { field: 'value', type: 'quantitative', title: units.size === 1 ? `amplitude (${[...units][0]!})` : 'value', scale: { zero: false } }, color } },
   ];
   if (hasMarkers) layer.push({ transform: [{ filter: "datum.kind === 'marker'" }], mark: { type: 'rule', strokeDash: [4, 3], strokeWidth: 1, opacity: 0.85 }, encoding: { x, color } });
   const description = `Stored examples (${names.join(', ')}) under ${conditions.join(', ')}: ${seriesNames.join(', ')}${hasMarkers ? `; markers (dashed) ${markerNames.join(', ')}` : ''}.`;
+  // One panel per stored (condition, example) pair: no empty frames.
+  const pairs = conditions.flatMap((c) => names.filter((n) => examples.some((e) => e.condition === c && e.name === n)).map((n) => ({ c, n })));
   return {
     id,
     title,
@@ -369,13 +516,16 @@ export function examplesChart(examples: readonly ExampleRecord[], id: string, ti
       title,
       config: CONFIG,
       data: { values: rows },
-      facet: {
-        row: { field: 'condition', type: 'nominal', title: null, sort: conditions },
-        ...(names.length > 1 || !long ? { column: { field: 'example', type: 'nominal', title: null, sort: names } } : {}),
-      },
-      spec: { width: long ? 760 : 190, height: long ? 110 : 120, layer },
+      concat: pairs.map((p) => ({
+        title: { text: conditions.length > 1 ? `${p.n} (${p.c})` : p.n, fontSize: 11 },
+        transform: [{ filter: `datum.condition === ${JSON.stringify(p.c)} && datum.example === ${JSON.stringify(p.n)}` }],
+        width: long ? 760 : 260,
+        height: long ? 110 : 130,
+        layer,
+      })),
+      columns: long ? 1 : Math.min(3, pairs.length),
       resolve: { scale: { y: 'independent' } },
-    },
+    } as TopLevelSpec,
   };
 }
 
@@ -394,11 +544,17 @@ export function exampleSpecs(b: Benchmark, runs: readonly RunRecord[], examples:
   const chosen = [...firstRun.values()].sort((a, c) => score(c.label) - score(a.label) || a.label.localeCompare(c.label)).slice(0, maxRuns);
   const out: PlotSpec[] = [];
   for (const run of chosen) {
-    const mine = examples.filter((e) => e.runId === run.id);
+    // Kept small: the clean condition (else the first stored), two single cycles and the long stretch.
+    const all = examples.filter((e) => e.runId === run.id);
+    const cond = all.some((e) => e.condition === 'clean') ? 'clean' : [...new Set(all.map((e) => e.condition))].sort(compareConditions)[0];
+    const inCond = all.filter((e) => e.condition === cond);
+    const shortNames = [...new Set(inCond.filter((e) => !isLong(e)).map((e) => e.name))].sort().slice(0, 2);
+    const mine = inCond.filter((e) => isLong(e) || shortNames.includes(e.name));
     const short = examplesChart(mine.filter((e) => !isLong(e)), `examples-${run.id}-short`.replace(/[^A-Za-z0-9_-]+/g, '_'), `${run.label} (seed ${run.seed}): example cycles, reconstructed vs reference`, false);
     const long = examplesChart(mine.filter(isLong), `examples-${run.id}-long`.replace(/[^A-Za-z0-9_-]+/g, '_'), `${run.label} (seed ${run.seed}): long-term stretch with anchors`, true);
-    if (short) out.push(short);
-    if (long) out.push(long);
+    const group = `${run.label} (seed ${run.seed})`;
+    if (short) out.push({ ...short, group });
+    if (long) out.push({ ...long, group });
   }
   return out;
 }

@@ -304,3 +304,15 @@ export function readSnapshot(file: string): RecordSnapshot {
     h.close();
   }
 }
+
+/** Median over epochs of each run's median step time (ms), from `timings`; runs without timings are absent. */
+export function readStepTimes(db: Db, runIds: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  if (runIds.length === 0 || !hasTable(db, 'timings')) return out;
+  const stmt = db.prepare('SELECT step_ms_median AS ms FROM timings WHERE run_id = ? ORDER BY step_ms_median');
+  for (const id of runIds) {
+    const ms = (stmt.all(id) as { ms: number }[]).map((r) => r.ms).filter((v) => Number.isFinite(v));
+    if (ms.length) out.set(id, ms.length % 2 ? ms[(ms.length - 1) / 2]! : (ms[ms.length / 2 - 1]! + ms[ms.length / 2]!) / 2);
+  }
+  return out;
+}

@@ -11,8 +11,9 @@
  * cells whose condition left metrics out by the floor rule; each is explained in `spec`.
  */
 import { DEFAULT_METRIC_FLOOR, describeExclusion, type DeltaMAveraging, type ExcludedMetric } from '../src/metrics/deltam.js';
+import { incompleteFootnote, outcomeOf, type OutcomeInfo } from './incomplete.js';
 import { publishedTablesFor, type PublishedTable } from './paper.js';
-import type { Benchmark, ConditionResults, MetricColumn, RowKind, Summary } from './results.js';
+import type { Benchmark, ConditionResults, IncompleteRun, MetricColumn, RowKind, Summary } from './results.js';
 
 export type Mark = 'best' | 'second' | null;
 
@@ -51,7 +52,7 @@ export interface TableColumn {
   readonly displayScale: number;
 }
 
-export type TableRowKind = RowKind | 'published' | 'condition';
+export type TableRowKind = RowKind | 'published' | 'condition' | 'incomplete';
 
 export interface TableRow {
   readonly label: string;
@@ -60,6 +61,8 @@ export interface TableRow {
   /** Number of seeds (0 for published rows). */
   readonly seeds: number;
   readonly cells: readonly TableCell[];
+  /** For a run that did not complete: what happened and in which epoch. */
+  readonly outcome?: OutcomeInfo & { readonly seed: number; readonly error: string | null };
 }
 
 export interface TableSection {
@@ -151,6 +154,7 @@ interface RawRow {
   seeds: number;
   cells: RawCell[];
   section: string | null;
+  outcome?: TableRow['outcome'];
 }
 
 /**
@@ -191,7 +195,7 @@ function finish(title: string, groups: Table['groups'], columns: TableColumn[], 
       const notes = [...(cell.note ? [cell.note] : []), ...(flags.includes('partial') ? [`averages ${cell.n} of ${r.seeds} seeds: the others are undefined`] : [])];
       return { mean: cell.mean, std: cell.std, n: cell.n, of: r.seeds, ci95: cell.ci95, text, mark: marks[i]![j] ?? null, flags, ...(notes.length ? { note: notes.join('; ') } : {}) };
     });
-    const row: TableRow = { label: r.label, kind: r.kind, published: r.published, seeds: r.seeds, cells };
+    const row: TableRow = { label: r.label, kind: r.kind, published: r.published, seeds: r.seeds, cells, ...(r.outcome ? { outcome: r.outcome } : {}) };
     const last = sections[sections.length - 1];
     if (last && last.title === r.section) last.rows.push(row);
     else sections.push({ title: r.section, rows: [row] });
@@ -219,6 +223,24 @@ export function formatVector(values: readonly (number | null)[]): string {
   return `[${values.map((v) => (v === null ? '—' : Number(v.toPrecision(6)).toString())).join(', ')}]`;
 }
 
+export const INCOMPLETE_SECTION = 'Did not complete (not averaged)';
+
+/** One row per run that did not complete: label, seed, what happened and in which epoch; no values. */
+function incompleteRows(runs: readonly IncompleteRun[], ncols: number): RawRow[] {
+  return runs.map((r) => {
+    const o = outcomeOf(r);
+    return {
+      label: `${r.label}, seed ${r.seed}: ${o.text} †`,
+      kind: 'incomplete' as const,
+      published: false,
+      seeds: 0,
+      cells: Array.from({ length: ncols }, (): RawCell => ({ mean: null, std: null, n: 0, ci95: null })),
+      section: INCOMPLETE_SECTION,
+      outcome: { ...o, seed: r.seed, error: r.error },
+    };
+  });
+}
+
 export interface ComparisonTableOptions {
   /** Show the published rows of the matching paper table (default true). */
   readonly published?: boolean;
@@ -243,7 +265,8 @@ export function comparisonTable(b: Benchmark, cond: ConditionResults, opts: Comp
     ],
     section: SECTION_TITLES[r.kind],
   }));
-  const notes = [...b.notes];
+  rows.push(...incompleteRows(b.incomplete, columns.length));
+  const notes = [...b.notes, ...incompleteFootnote(b.incomplete)];
   const published = opts.published === false || cond.condition !== 'clean' ? [] : publishedTablesFor(b.task, 'methods');
   for (const p of published) rows.push(...publishedRows(p, b.columns, null));
   const spec = [
@@ -260,7 +283,7 @@ export function comparisonTable(b: Benchmark, cond: ConditionResults, opts: Comp
   if (trivial) spec.push(trivial);
   const partial = partialLine(rows);
   if (partial) spec.push(partial);
-  return finish(`${b.taskDisplayName} (${b.id}), condition ${cond.condition}`, taskGroups(columns), columns, rows, spec, notes, (r) => !r.published && r.kind !== 'baseline' && r.kind !== 'single-task' && r.kind !== 'trivial');
+  return finish(`${b.taskDisplayName} (${b.id}), condition ${cond.condition}`, taskGroups(columns), columns, rows, spec, notes, (r) => !r.published && r.kind !== 'baseline' && r.kind !== 'single-task' && r.kind !== 'trivial' && r.kind !== 'incomplete');
 }
 
 /** The floor rule, with each metric's floor. */
@@ -341,6 +364,7 @@ export function robustnessTable(b: Benchmark, opts: ComparisonTableOptions & { r
       });
     }
   }
+  rows.push(...incompleteRows(b.incomplete, columns.length));
   const conditions = [...new Set(b.robustness.flatMap((e) => e.conditions.map((c) => c.condition)))];
   const published = opts.published === false ? [] : publishedTablesFor(b.task, 'conditions');
   const usedPublished = published.filter(
@@ -358,7 +382,7 @@ export function robustnessTable(b: Benchmark, opts: ComparisonTableOptions & { r
   if (usedPublished.length) spec.push(`Published rows: ${usedPublished.map((p) => p.caption).join('; ')}, as printed (converted to the metrics' units), for the conditions measured here.`);
   const partial = partialLine(rows);
   if (partial) spec.push(partial);
-  return finish(`${b.taskDisplayName} (${b.id}): metrics under noise`, taskGroups(columns), columns, rows, spec, [...b.notes], () => false);
+  return finish(`${b.taskDisplayName} (${b.id}): metrics under noise`, taskGroups(columns), columns, rows, spec, [...b.notes, ...incompleteFootnote(b.incomplete)], () => false);
 }
 
 /** Row labels (for tests and text output). */

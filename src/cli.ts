@@ -10,14 +10,27 @@ import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands, type LazyCommand } from './commands/index.js';
 import { MtlBenchError } from './errors.js';
+import { joinDashValues } from './argv.js';
+import { closest } from './suggest.js';
 
 type Command = CommandModule<object, never>;
 
 const isLazy = (c: LazyCommand | Command): c is LazyCommand => 'load' in c;
 const nameOf = (command: string): string => command.split(' ')[0] as string;
 
+/** Add "did you mean --x?" to yargs' unknown-argument message. */
+function withSuggestions(msg: string, known: readonly string[]): string {
+  const m = /^Unknown arguments?: (.+)$/.exec(msg);
+  if (!m) return msg;
+  const hints = m[1]!.split(', ').flatMap((u) => {
+    const c = closest(u.replace(/^-+/, ''), known.filter((k) => k.length > 1));
+    return c ? [`--${u.replace(/^-+/, '')}: did you mean --${c}?`] : [];
+  });
+  return hints.length ? `${msg}\n${hints.join('\n')}` : msg;
+}
+
 export async function main(argv: string[]): Promise<void> {
-  let cli = yargs(argv)
+  let cli = yargs(joinDashValues(argv))
     .scriptName('mtl-bench')
     .usage('$0 <command> [options]\n\nBenchmark harness for multi-task-learning optimizers.')
     .strict()
@@ -31,8 +44,11 @@ export async function main(argv: string[]): Promise<void> {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err, y) => {
       if (err) throw err;
-      console.error(`${msg}\n\nRun 'mtl-bench --help' for usage.`);
+      // At failure time the instance holds the failing command's options.
+      const opts = (cli as unknown as { getOptions?: () => { key?: Record<string, unknown> } }).getOptions?.();
+      const known = Object.keys(opts?.key ?? {});
       void y;
+      console.error(`${withSuggestions(msg, known)}\n\nRun 'mtl-bench <command> --help' for usage.`);
       process.exit(2);
     });
   const requested = argv.find((a) => !a.startsWith('-'));

@@ -1,9 +1,11 @@
 /**
- * CSV (csv-stringify): raw values in the metrics' own units at full precision, one row per table
- * row, with mean, std, 95% interval, n (seeds averaged, of the row's `seeds`), mark and flags
- * (`partial`, `not-beating-trivial`, `deltam-excluded`, space-separated) per column. The title and the Δm% specification come
- * first as `#` comment lines (read with a comment-aware reader, e.g. pandas `comment='#'`). Text
- * cells that a spreadsheet would execute as a formula are prefixed with an apostrophe.
+ * The aggregated wide CSV (`report table --format csv --wide`; csv-stringify): one header line,
+ * one row per table row, raw values in the metrics' own units at full precision with mean, std,
+ * 95% interval and mark per column; runs that did not complete are rows with their outcome in
+ * `note`, and per column the seeds averaged (`:n`) and flags (`partial`, `not-beating-trivial`,
+ * `deltam-excluded`, space-separated). No comment lines: the title and the Δm% specification go to the sidecar JSON. The
+ * default CSV is the tidy one (tidy-csv.ts). Text cells that a spreadsheet would execute as a
+ * formula are prefixed with an apostrophe.
  */
 import { stringify } from 'csv-stringify/sync';
 import type { Table, TableFormat } from './types.js';
@@ -11,13 +13,13 @@ import type { Table, TableFormat } from './types.js';
 export function renderCsv(tables: readonly Table[]): string {
   const ids: string[] = [];
   for (const t of tables) for (const c of t.columns) if (!ids.includes(c.id)) ids.push(c.id);
-  const header = ['table', 'section', 'label', 'kind', 'seeds', ...ids.flatMap((id) => [id, `${id}:std`, `${id}:ci95_low`, `${id}:ci95_high`, `${id}:n`, `${id}:mark`, `${id}:flags`])];
+  const header = ['table', 'section', 'label', 'kind', 'seeds', 'note', ...ids.flatMap((id) => [id, `${id}:std`, `${id}:ci95_low`, `${id}:ci95_high`, `${id}:n`, `${id}:mark`, `${id}:flags`])];
   const records: (string | number)[][] = [header];
   const num = (v: number | null): string | number => (v === null ? '' : v);
   for (const t of tables) {
     for (const s of t.sections) {
       for (const r of s.rows) {
-        const rec: (string | number)[] = [t.title, s.title ?? '', r.label, r.kind, r.seeds];
+        const rec: (string | number)[] = [t.title, s.title ?? '', r.label, r.kind, r.seeds, r.outcome?.text ?? ''];
         for (const id of ids) {
           const j = t.columns.findIndex((c) => c.id === id);
           const c = j >= 0 ? r.cells[j] : undefined;
@@ -28,8 +30,7 @@ export function renderCsv(tables: readonly Table[]): string {
       }
     }
   }
-  const comments = tables.flatMap((t) => [`# ${t.title}`, ...t.spec.map((l) => `# ${l}`), ...t.notes.map((l) => `# Note: ${l}`)]).map((l) => l.replace(/[\r\n]+/g, ' '));
-  return `${comments.join('\n')}\n${stringify(records.map((r) => r.map(neutralise)))}`;
+  return stringify(records.map((r) => r.map(neutralise)));
 }
 
 /**
@@ -43,7 +44,7 @@ export function neutralise(cell: string | number): string | number {
 export const csvFormat: TableFormat = {
   id: 'csv',
   aliases: [],
-  description: 'CSV of raw means, stds, 95% intervals and marks (spec as leading # comments)',
+  description: 'CSV: tidy, one row per run × metric × condition (--wide: one row per table row with means, stds, 95% intervals, marks)',
   extension: 'csv',
   render: renderCsv,
 };

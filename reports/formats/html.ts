@@ -20,8 +20,15 @@ function cellHtml(c: TableCell): string {
   return `<td${cls}${tip ? ` title="${escapeHtml(tip)}"` : ''}>${marked}</td>`;
 }
 
-export function renderHtmlTable(t: Table): string {
-  const n = t.columns.length + 1;
+/** An extra column the HTML report appends (e.g. the measured step time), by row label. */
+export interface ExtraColumn {
+  readonly header: string;
+  readonly title: string;
+  readonly values: ReadonlyMap<string, string>;
+}
+
+export function renderHtmlTable(t: Table, extra?: ExtraColumn): string {
+  const n = t.columns.length + 1 + (extra ? 1 : 0);
   const top: string[] = ['<th rowspan="2" scope="col">Method</th>'];
   const second: string[] = [];
   let j = 0;
@@ -36,26 +43,29 @@ export function renderHtmlTable(t: Table): string {
     }
     j += g.span;
   }
+  if (extra) top.push(`<th rowspan="2" scope="col" title="${escapeHtml(extra.title)}">${escapeHtml(extra.header)}</th>`);
   const body: string[] = [];
   for (const s of t.sections) {
     if (s.title) body.push(`<tr class="section"><th colspan="${n}" scope="colgroup">${escapeHtml(s.title)}</th></tr>`);
     for (const r of s.rows) {
-      body.push(`<tr class="kind-${r.kind}${r.published ? ' published' : ''}"><th scope="row">${escapeHtml(r.label)}</th>${r.cells.map(cellHtml).join('')}</tr>`);
+      const more = extra ? `<td class="extra">${escapeHtml(extra.values.get(r.label) ?? '')}</td>` : '';
+      body.push(`<tr class="kind-${r.kind}${r.published ? ' published' : ''}"><th scope="row">${escapeHtml(r.label)}</th>${r.cells.map(cellHtml).join('')}${more}</tr>`);
     }
   }
   return [
-    '<div class="table-block">',
+    '<div class="table-block"><div class="table-scroll">',
     '<table class="results">',
     `<caption>${escapeHtml(t.title)}</caption>`,
     `<thead><tr>${top.join('')}</tr>${second.length ? `<tr>${second.join('')}</tr>` : ''}</thead>`,
     `<tbody>${body.join('\n')}</tbody>`,
-    '</table>',
+    '</table></div>',
     `<ul class="spec">${t.spec.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}${t.notes.map((l) => `<li class="note">${escapeHtml(l)}</li>`).join('')}</ul>`,
     '</div>',
   ].join('\n');
 }
 
 export const TABLE_CSS = `
+div.table-scroll { overflow-x: auto; max-width: 100%; }
 table.results { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
 table.results caption { text-align: left; font-weight: 600; padding: 4px 0; }
 table.results th, table.results td { padding: 3px 8px; border-bottom: 1px solid #ddd; white-space: nowrap; }
@@ -68,6 +78,8 @@ table.results tr.kind-baseline { background: #eef4fb; }
 table.results tr.kind-trivial { color: #555; background: #f7f7f7; }
 table.results td.not-beating-trivial { background: #fdecea; }
 table.results td.partial { color: #8a5a00; }
+table.results tr.kind-incomplete th { color: #b00020; }
+table.results td.extra { color: #444; }
 ul.spec { font-size: 12px; color: #333; margin: 4px 0 16px; padding-left: 18px; }
 ul.spec li.note { color: #8a5a00; }
 `;
@@ -78,5 +90,5 @@ export const htmlFormat: TableFormat = {
   description: 'HTML page (best <strong>, second <u>, 95% CI as tooltip)',
   extension: 'html',
   render: (tables) =>
-    `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${escapeHtml(tables[0]?.title ?? 'mtl-bench results')}</title>\n<style>${TABLE_CSS}</style>\n</head>\n<body>\n${tables.map(renderHtmlTable).join('\n')}\n</body>\n</html>\n`,
+    `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>${escapeHtml(tables[0]?.title ?? 'mtl-bench results')}</title>\n<style>${TABLE_CSS}</style>\n</head>\n<body>\n${tables.map((t) => renderHtmlTable(t)).join('\n')}\n</body>\n</html>\n`,
 };

@@ -20,6 +20,9 @@ interface Args {
   'data-path'?: string;
   name?: string;
   'list-presets': boolean;
+  json: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
   'crash-after-epochs'?: number;
 }
 
@@ -45,6 +48,10 @@ export const runCommand: CommandModule<object, Args> = {
       .option('data-path', { type: 'string', describe: 'a real dataset directory (imported radar-ECG, NYUv2 root)' })
       .option('name', { type: 'string', describe: 'experiment name (override)' })
       .option('list-presets', { type: 'boolean', default: false, describe: 'list the presets and exit' })
+      .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary on stdout (progress goes to stderr)' })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'no progress, only the summary and errors' })
+      .option('verbose', { alias: 'v', type: 'boolean', describe: 'a plain line per run start, epoch and run end (no bars), even on a terminal' })
+      .conflicts('quiet', 'verbose')
       .option('crash-after-epochs', { type: 'number', hidden: true })
       .example('$0 run --preset ci --jobs 2', 'every optimizer on the CI-size radar-ECG task')
       .example('$0 run --config my-sweep.yaml --db sweep.sqlite', 'a grid from a file')
@@ -77,17 +84,28 @@ export const runCommand: CommandModule<object, Args> = {
     });
     const res = { total: 0, completed: 0, errored: 0, skipped: 0, aborted: 0 };
     let interrupted = false;
+    // --json keeps stdout for the summary; --quiet drops the progress; --verbose prints plain lines.
+    const log = args.quiet ? () => {} : args.json ? (l: string) => console.error(l) : (l: string) => console.log(l);
+    const experiments: { name: string; total: number; completed: number; errored: number; skipped: number; aborted: number }[] = [];
     for (const cfg of configs) {
       const r = await runGrid(cfg, {
         dbFile: args.db,
         jobs: args.jobs,
         ...(args.shard ? { shard: args.shard } : {}),
         backend: args.backend as BackendChoice,
-        tty: Boolean(process.stdout.isTTY),
+        tty: Boolean(process.stdout.isTTY) && !args.quiet && !args.verbose && !args.json,
+        log,
         ...(args['crash-after-epochs'] !== undefined ? { crashAfterEpochs: args['crash-after-epochs'] } : {}),
       });
       for (const k of ['total', 'completed', 'errored', 'skipped', 'aborted'] as const) res[k] += r[k];
+      experiments.push({ name: cfg.name, total: r.total, completed: r.completed, errored: r.errored, skipped: r.skipped, aborted: r.aborted });
       if ((interrupted = r.interrupted)) break;
+    }
+    if (args.json) {
+      console.log(JSON.stringify({ db: args.db, ...res, interrupted, ok: res.errored === 0 && !interrupted, experiments }, null, 2));
+      if (interrupted) process.exitCode = 130;
+      else if (res.errored) process.exitCode = 1;
+      return;
     }
     console.log(`${res.completed} completed, ${res.errored} errored, ${res.skipped} skipped (already completed)${res.aborted ? `, ${res.aborted} aborted` : ''} of ${res.total} runs → ${args.db}`);
     if (interrupted) {

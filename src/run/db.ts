@@ -10,7 +10,7 @@ import { DataError } from '../errors.js';
 
 export type Db = Database.Database;
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const MIGRATIONS: string[] = [
   // v1
@@ -122,6 +122,31 @@ const MIGRATIONS: string[] = [
     series_json TEXT NOT NULL,
     PRIMARY KEY (run_id, condition, name)
   );
+  `,
+  // v3: the views carry the run id, the experiment and the configured epochs, so that runs of the
+  // same label and seed from different experiments (e.g. 4 and 8 epochs, merged) stay apart.
+  `
+  DROP VIEW run_summary;
+  DROP VIEW final_metrics;
+  DROP VIEW training_curves;
+  DROP VIEW run_cost;
+  CREATE VIEW run_summary AS
+    SELECT r.id AS run_id, x.name AS experiment, r.label, r.method, r.task, r.preset, r.seed, r.status,
+           r.epochs_done, r.epochs, r.best_epoch, r.backend, r.started_at, r.ended_at, r.error
+    FROM runs r LEFT JOIN experiments x ON x.id = r.experiment_id;
+  CREATE VIEW final_metrics AS
+    SELECT r.id AS run_id, x.name AS experiment, r.label, r.method, r.params_json, r.task AS benchmark, r.preset,
+           r.seed, r.epochs, e.condition, e.task, e.metric, e.value
+    FROM evaluations e JOIN runs r ON r.id = e.run_id LEFT JOIN experiments x ON x.id = r.experiment_id
+    WHERE r.status = 'completed' AND e.split = 'test';
+  CREATE VIEW training_curves AS
+    SELECT r.id AS run_id, x.name AS experiment, r.label, r.seed, r.epochs, m.epoch, m.split, m.task, m.metric, m.value
+    FROM epoch_metrics m JOIN runs r ON r.id = m.run_id LEFT JOIN experiments x ON x.id = r.experiment_id;
+  CREATE VIEW run_cost AS
+    SELECT r.id AS run_id, x.name AS experiment, r.label, r.seed, r.backend, r.epochs,
+           COUNT(t.epoch) AS epochs_timed, SUM(t.epoch_seconds) AS train_seconds,
+           AVG(t.step_ms_median) AS step_ms, MAX(t.peak_rss_mb) AS peak_rss_mb
+    FROM timings t JOIN runs r ON r.id = t.run_id LEFT JOIN experiments x ON x.id = r.experiment_id GROUP BY r.id;
   `,
 ];
 

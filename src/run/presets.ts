@@ -7,6 +7,7 @@
 import { ConfigError } from '../errors.js';
 import { methodGroup, registry } from '../../optimizers/index.js';
 import { getTask } from '../tasks/index.js';
+import { didYouMean } from '../suggest.js';
 
 type Raw = Record<string, unknown>;
 
@@ -93,7 +94,7 @@ export function presetDescription(name: string): string {
 /** The experiment configs of a preset (most presets are one experiment; `ci` covers both tasks). */
 export function presetConfigs(name: string, o: PresetOptions = {}): Raw[] {
   const p = PRESETS[name];
-  if (!p) throw new ConfigError('preset', name, `one of ${presetNames().join(', ')}`);
+  if (!p) throw new ConfigError('--preset', name, `one of ${presetNames().join(', ')}${didYouMean(name, presetNames())}`);
   const built = p.build(o);
   return Array.isArray(built) ? built : [built];
 }

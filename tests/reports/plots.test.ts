@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import t from 'tap';
 const tap = t;
 import { compile } from 'vega-lite';
-import { decimate, deltaMVsTSpec, degradationSpecs, exampleSpecs, renderSvg, taskWeightSpec, trainingCurveSpecs, type PlotSpec } from '../../reports/plots.js';
+import { costSpec, decimate, deltaMVsTSpec, degradationSpecs, exampleSpecs, highlightFor, OTHERS, renderSvg, taskWeightSpec, trainingCurveSpecs, withTitles, type PlotSpec } from '../../reports/plots.js';
 import { buildResults } from '../../reports/results.js';
 import { openRecordReadOnly, readEpochMetrics, readEpochWeights, readExamples, snapshotFrom } from '../../reports/source.js';
 import { makeHandDb } from './fixture.js';
@@ -91,4 +91,49 @@ t.test('nothing to draw → no spec', async (t) => {
   t.equal(taskWeightSpec(b, snap.runs, []), null);
   t.same(trainingCurveSpecs(b, snap.runs, []), []);
   t.same(exampleSpecs(b, snap.runs, []), []);
+});
+
+t.test('highlighted series: EW, the two best by Δm%, the best EGA and the user’s; the rest grey', async (t) => {
+  // Δm% (fixture): EGA(T=1) 25.86, CAGrad 23.75, EW 15, EGA(T=0.5) 1.64, PCGrad 0.
+  t.same(highlightFor(b).labels, ['EW', 'EGA(T=1)', 'CAGrad(c=0.5, rescale=1)']);
+  t.same(highlightFor(b, ['pcgrad', 'EGA(T=0.5)']).labels, ['EW', 'EGA(T=1)', 'CAGrad(c=0.5, rescale=1)', 'EGA(T=0.5)', 'PCGrad'], 'by method id or label');
+  const specs = trainingCurveSpecs(b, snap.runs, metrics);
+  for (const s of specs) {
+    const values = (s.spec as unknown as { data: { values: { label: string; series: string; tip: string }[] } }).data.values;
+    for (const v of values) t.equal(v.series, ['EW', 'EGA(T=1)', 'CAGrad(c=0.5, rescale=1)'].includes(v.label) ? v.label : OTHERS);
+    t.ok(values.every((v) => v.tip.startsWith(`${v.label}, epoch `)), 'every point has a tooltip text');
+    const svg = await renderSvg(s.spec);
+    const titles = [...svg.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1]);
+    t.equal(titles.length, values.filter((v) => v.series !== OTHERS).length, `${s.id}: one <title> per highlighted data point`);
+    t.ok(titles.length > 0 && titles.every((x) => values.some((v) => v.tip === x && v.series !== OTHERS)), 'each title is a highlighted point’s text');
+  }
+  t.equal(withTitles('<svg><path aria-label="EW: 1" d="M0,0"/></svg>'), '<svg><path d="M0,0" class="tip"><title>EW: 1</title></path></svg>');
+});
+
+t.test('axes: linear for bounded metrics, each y axis titled with unit and direction, no empty panels', async (t) => {
+  const specs = trainingCurveSpecs(b, snap.runs, metrics);
+  const val = specs.find((s) => s.id === 'curves-val')!.spec as unknown as { concat: { title: { text: string }; layer: { encoding: { y: { title: string; scale?: { type?: string } } } }[] }[] };
+  t.same(val.concat.map((c) => c.title.text), ['A: acc', 'B: err']);
+  t.same(val.concat.map((c) => c.layer[0]!.encoding.y.title), ['acc (↑ better)', 'err (↓ better)']);
+  t.ok(val.concat.every((c) => c.layer[0]!.encoding.y.scale?.type !== 'log'), 'linear');
+  for (const s of degradationSpecs(b)) {
+    const spec = s.spec as unknown as { data: { values: { panel: string }[] }; concat: { title: { text: string }; layer: { encoding: { y: { title: string } } }[] }[] };
+    for (const c of spec.concat) {
+      t.ok(spec.data.values.some((v) => v.panel === c.title.text), `${s.id}: panel ${c.title.text} has data`);
+      t.match(c.layer[0]!.encoding.y.title, /better\)$/, 'direction on the axis');
+    }
+  }
+});
+
+t.test('cost beside quality: Δm% with its interval against the step time', async (t) => {
+  const steps = new Map(snap.runs.map((r) => [r.id, 10 + r.id]));
+  const p = costSpec(b, steps, snap.runs);
+  await check(t, p, 'cost');
+  const values = (p!.spec as unknown as { data: { values: { label: string; step: number; deltaM: number; lo: number; hi: number }[] } }).data.values;
+  const ew = values.find((v) => v.label === 'EW')!;
+  const ewRuns = snap.runs.filter((r) => r.label === 'EW' && b.runIds.includes(r.id));
+  t.equal(ew.step, ewRuns.reduce((a, r) => a + 10 + r.id, 0) / ewRuns.length, 'mean over seeds of the step time');
+  t.ok(Math.abs(ew.deltaM - 15) < 1e-9 && ew.lo < 15 && ew.hi > 15, 'Δm% mean inside its interval');
+  t.notOk(values.some((v) => v.label.startsWith('STL') || v.label === 'Single-task baseline'), 'methods only');
+  t.equal(costSpec(b, new Map(), snap.runs), null, 'no timings: no plot');
 });

@@ -7,7 +7,8 @@ import { renderHtmlTable } from '../../reports/formats/html.js';
 import { escapeLatex } from '../../reports/formats/latex.js';
 import { buildResults } from '../../reports/results.js';
 import { readSnapshot } from '../../reports/source.js';
-import { columnDecimals, comparisonTable, robustnessTable, type Table, type TableRow } from '../../reports/table.js';
+import { columnDecimals, comparisonTable, INCOMPLETE_SECTION, robustnessTable, type Table, type TableRow } from '../../reports/table.js';
+import { outcomeOf } from '../../reports/incomplete.js';
 import { htmlProblems, latexBraceDepthOk, latexCells, parseCsv } from './checks.js';
 import { EGA_LABEL_05, EGA_LABEL_1, makeHandDb } from './fixture.js';
 
@@ -22,8 +23,8 @@ const rows = (tb: Table): TableRow[] => tb.sections.flatMap((s) => s.rows);
 const rowOf = (label: string): TableRow => rows(table).find((r) => r.label === label)!;
 
 t.test('layout: baseline first, sections, columns with arrows, Δm% last', async (t) => {
-  t.same(table.sections.map((s) => s.title), [null, 'Loss balancing methods', 'Gradient balancing methods']);
-  t.same(rows(table).map((r) => r.label), ['Single-task baseline', 'EW', 'CAGrad(c=0.5, rescale=1)', EGA_LABEL_05, EGA_LABEL_1, 'PCGrad']);
+  t.same(table.sections.map((s) => s.title), [null, 'Loss balancing methods', 'Gradient balancing methods', INCOMPLETE_SECTION]);
+  t.same(rows(table).map((r) => r.label), ['Single-task baseline', 'EW', 'CAGrad(c=0.5, rescale=1)', EGA_LABEL_05, EGA_LABEL_1, 'PCGrad', 'UW, seed 0: errored in epoch 2 of 3 †', 'DWA(T=2), seed 0: running (epoch 2 of 3) †']);
   t.same(table.columns.map((c) => `${c.header} ${c.arrow}`), ['acc ↑', 'err ↓', 'Δm% ↑']);
   t.same(table.groups, [
     { title: 'A', span: 1 },
@@ -59,7 +60,7 @@ t.test('the Δm% spec is part of the table', async (t) => {
   t.match(spec, /Directions: A\.acc ↑, B\.err ↓/);
   t.match(spec, /Baseline B: single-task baseline \(STL\(A\), STL\(B\)\) = \[0\.75, 2\.5\]/);
   t.match(spec, /mean baseline/);
-  for (const f of tableFormats) {
+  for (const f of tableFormats.filter((x) => x.id !== 'csv')) {
     const out = f.render([table]);
     t.match(out, /Directions: A\.acc/, `${f.id} prints the directions`);
     t.match(out, /0\.75, 2\.5/, `${f.id} prints the baseline`);
@@ -79,7 +80,7 @@ t.test('Markdown: every row has the header’s column count; marks as ** and <u>
 
 t.test('CSV parses back to the raw values', async (t) => {
   const csv = getFormat('csv').render([table]);
-  t.match(csv, /^# toy/);
+  t.notMatch(csv, /^#/m, 'no comment lines: the specification goes to the sidecar JSON');
   const recs = parseCsv(csv);
   const head = recs[0]!;
   t.ok(recs.every((r) => r.length === head.length), 'rectangular');
@@ -121,7 +122,7 @@ t.test('HTML: well formed, marks as <strong>/<u>, CI tooltips', async (t) => {
 });
 
 t.test('noise table: blocks per method, rows per condition, Δm% vs clean', async (t) => {
-  t.same(noise.sections.map((s) => s.title), ['EW', 'CAGrad(c=0.5, rescale=1)']);
+  t.same(noise.sections.map((s) => s.title), ['EW', 'CAGrad(c=0.5, rescale=1)', INCOMPLETE_SECTION]);
   const ew = noise.sections[0]!.rows;
   t.same(ew.map((r) => r.label), ['clean (baseline)', 'snr0dB', 'abrupt2s@-9dB']);
   t.equal(ew[1]!.cells[2]!.text, '-6.24 ± 5.46');
@@ -133,4 +134,38 @@ t.test('format registry', async (t) => {
   t.same(tableFormats.map((f) => f.id), ['md', 'html', 'csv', 'latex']);
   t.equal(getFormat('tex').id, 'latex');
   t.throws(() => getFormat('docx'), /--format: got "docx", expected one of md, html, csv, latex/);
+});
+
+t.test('every run that did not complete is a row in every format, with what happened, its epoch and a footnote', async (t) => {
+  const statuses = ['errored', 'aborted', 'running', 'pending'] as const;
+  for (const status of statuses) {
+    for (const [epochsDone, error] of [
+      [0, null],
+      [2, 'training diverged at epoch 3: a task weight is not finite'],
+      [1, 'RangeError: something else'],
+    ] as const) {
+      const o = outcomeOf({ status, error: status === 'errored' ? error : null, epochsDone, epochs: 5 });
+      if (status === 'errored' && error?.includes('diverged')) t.same([o.outcome, o.epoch], ['diverged', 3], 'the epoch named by the error');
+      else if (status === 'errored') t.same([o.outcome, o.epoch], ['errored', epochsDone + 1]);
+      else if (status === 'aborted') t.same([o.outcome, o.epoch], ['aborted', epochsDone]);
+      else if (status === 'pending') t.same([o.outcome, o.epoch], ['pending', null]);
+      else t.same([o.outcome, o.epoch], ['running', epochsDone + 1]);
+      if (o.epoch !== null) t.match(o.text, new RegExp(`epoch ${o.epoch}\\b`));
+    }
+  }
+  const incomplete = b.incomplete;
+  t.equal(incomplete.length, 2, 'the fixture has an errored and a running run');
+  for (const tb of [table, noise]) {
+    const inc = rows(tb).filter((r) => r.kind === 'incomplete');
+    t.same(inc.map((r) => [r.outcome!.seed, r.outcome!.outcome]), incomplete.map((r) => [r.seed, outcomeOf(r).outcome]));
+    t.ok(inc.every((r) => r.cells.every((c) => c.mean === null && c.mark === null)), 'no values, no marks');
+    for (const f of tableFormats) {
+      const out = f.render([tb]);
+      for (const r of incomplete) {
+        const what = outcomeOf(r).text;
+        t.ok(out.includes(what), `${f.id}: ${r.label} seed ${r.seed} says "${what}"`);
+      }
+      if (f.id !== 'csv') t.match(out, /did not complete/, `${f.id}: footnote`);
+    }
+  }
 });
