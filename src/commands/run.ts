@@ -67,7 +67,7 @@ export const runCommand: CommandModule<object, Args> = {
     // Imported here, not above: `mtl-bench run --help` stays fast.
     const { loadConfigFileWithPlugins, validateConfig } = await import('../run/config.js');
     const { runGrid } = await import('../run/orchestrate.js');
-    const raws: Record<string, unknown>[] = args.config ? [JSON.parse(JSON.stringify(await loadConfigFileWithPlugins(args.config))) as Record<string, unknown>] : presetConfigs(args.preset!, args.epochs !== undefined ? { epochs: args.epochs } : {});
+    const raws: Record<string, unknown>[] = args.config ? [JSON.parse(JSON.stringify(await loadConfigFileWithPlugins(args.config))) as Record<string, unknown>] : presetConfigs(args.preset!);
     const optimizers = list(args.optimizers);
     const seeds = list(args.seeds);
     // Validate every experiment before running any.

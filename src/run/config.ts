@@ -161,7 +161,8 @@ function parseOptimizer(v: unknown, path: string): OptimizerEntry {
       if (!spec) throw new ConfigError(p, val, `a parameter of ${def.displayName} (${Object.keys(def.params).join(', ') || 'none'})`);
       const values = Array.isArray(val) ? val : [val];
       if (values.length === 0) throw new ConfigError(p, val, 'a value or a non-empty list of values');
-      values.forEach((x, i) => checkParam(Array.isArray(val) ? `${p}[${i}]` : p, x, spec));
+      // A warm-up epoch may be `auto`: sized to the run's length when the grid is expanded.
+      values.forEach((x, i) => (spec.warmup && x === AUTO ? undefined : checkParam(Array.isArray(val) ? `${p}[${i}]` : p, x, spec)));
       params[k] = Array.isArray(val) ? (val as Scalar[]) : (val as Scalar);
     }
   }
@@ -328,6 +329,25 @@ function stable(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** The value of a warm-up parameter that follows the run's length. */
+export const AUTO = 'auto';
+
+/**
+ * The warm-up epoch W of EGA and STCH for a run of `epochs` epochs (epochs 0..W are the warm-up):
+ * the reference's 4 when the run is long (200 epochs in the paper), otherwise short enough that
+ * the warm-up is at most a quarter of the run. What `warmupEpoch: auto` resolves to.
+ */
+export function warmupFor(epochs: number): number {
+  return Math.min(4, Math.max(0, Math.floor(epochs / 4) - 1));
+}
+
+/** Resolve `auto` warm-ups of one parameter combination for a run of `epochs` epochs. */
+function resolveAuto(def: ReturnType<typeof getMethod>, p: Record<string, Scalar>, epochs: number): Record<string, Scalar> {
+  const out = { ...p };
+  for (const [k, spec] of Object.entries(def.params)) if (spec.warmup && out[k] === AUTO) out[k] = warmupFor(epochs);
+  return out;
+}
+
 /**
  * Warm-up parameters (`warmup: true` in the method's parameter spec, e.g. EGA's and STCH's
  * `warmupEpoch` W: epochs 0..W are the warm-up) must leave at least one epoch of the run after
@@ -386,7 +406,7 @@ export function expandGrid(cfg: ExperimentConfig): RunSpec[] {
     for (const entry of cfg.optimizers) {
       const def = getMethod(entry.method);
       for (const p of expandParams(entry)) {
-        const full = { ...def.defaults, ...p } as ParamValues;
+        const full = { ...def.defaults, ...resolveAuto(def, p, epochs) } as ParamValues;
         const mode = def.kind === 'loss-weighting' ? 'param' : def.capabilities.requiresRep ? 'rep' : cfg.mode;
         if (mode === 'rep' && !def.capabilities.repMode) throw new ConfigError(`optimizers (${def.displayName})`, 'rep', 'param mode (this method has no representation-gradient mode)');
         cells.push({ ...base, label: canonicalLabel(def, full) + (mode === 'rep' && def.kind === 'gradient-aggregation' && !def.capabilities.requiresRep ? ' [rep]' : '') + suffix, method: def.id, params: full, singleTask: null, seed, mode, ...pluginsOf(cfg.task, def.id) });

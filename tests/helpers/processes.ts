@@ -43,7 +43,7 @@ export function start(a: string[], dir: string, tmp: string): Started {
 
 export const rows = (db: string) => {
   const d = new Database(db, { readonly: true });
-  const r = d.prepare('SELECT label, status, epochs_done, checkpoint_epoch, worker_pid, error FROM runs ORDER BY id').all() as { label: string; status: string; epochs_done: number; checkpoint_epoch: number | null; worker_pid: number | null; error: string | null }[];
+  const r = d.prepare(`SELECT label, status, epochs_done, checkpoint_epoch, worker_pid, error FROM runs WHERE method != 'trivial' ORDER BY id`).all() as { label: string; status: string; epochs_done: number; checkpoint_epoch: number | null; worker_pid: number | null; error: string | null }[];
   d.close();
   return r;
 };

@@ -51,13 +51,13 @@ import { createMethod } from 'mtl-bench/optimizers';
 import { gram, projectSimplex } from 'mtl-bench/math';
 import { taskRegistry } from 'mtl-bench/tasks';
 const m = createMethod('EW', 2).weigh({ epoch: 0, losses: Float64Array.of(1, 2), lossHistory: [], rng: null });
-const cfg = validateConfig({ task: 'regression', preset: 'ci', optimizers: ['EW', { method: 'EGA', params: { T: [0.5, 1] } }] });
+const cfg = validateConfig({ task: 'regression', preset: 'ci', optimizers: ['EW', { method: 'EGA', params: { T: [0.5, 1], warmupEpoch: 'auto' } }] });
 console.log(JSON.stringify({ methods: registry.length, tasks: taskRegistry.map((t) => t.id), objective: m.objective, gram: gram([Float64Array.of(1, 2)])[0][0], simplex: Array.from(projectSimplex([2, 0])), runs: expandGrid(cfg).length }));
 `,
   );
   const r = run(process.execPath, ['use.mjs'], proj);
   t.equal(r.status, 0, r.stderr);
-  t.same(JSON.parse(r.stdout), { methods: 20, tasks: ['radar-ecg', 'nyuv2', 'regression'], objective: 3, gram: 5, simplex: [1, 0], runs: 3 });
+  t.same(JSON.parse(r.stdout), { methods: 20, tasks: ['radar-ecg', 'nyuv2', 'regression'], objective: 3, gram: 5, simplex: [1, 0], runs: 4 });
 });
 
 t.test('imported from a .ts file and type-checked with tsc', async (t) => {
@@ -109,18 +109,18 @@ console.log(resultsTable('lib.sqlite', { format: 'csv', published: false }));
   const r = run(process.execPath, ['lib.mjs'], proj);
   t.equal(r.status, 0, r.stderr.slice(-2000));
   const [head, ...csv] = r.stdout.trim().split('\n');
-  t.same(JSON.parse(head!), { completed: 5, plugins: [join(proj, 'half.mjs')] });
+  t.same(JSON.parse(head!), { completed: 6, plugins: [join(proj, 'half.mjs')] });
   t.ok(csv.some((l) => l.includes(',Loss balancing methods,Half,loss-weighting,')), 'the plugin method has a row, as a loss-weighting method');
 });
 
 t.test('npx mtl-bench run --preset regression-ci, then a table from the record', async (t) => {
-  const r = run('npx', ['--offline', '--no-install', 'mtl-bench', 'run', '--preset', 'regression-ci', '--jobs', '2', '--epochs', '1', '--db', 'r.sqlite', '--data-dir', 'data'], proj);
+  const r = run('npx', ['--offline', '--no-install', 'mtl-bench', 'run', '--preset', 'regression-ci', '--jobs', '2', '--epochs', '2', '--db', 'r.sqlite', '--data-dir', 'data'], proj);
   t.equal(r.status, 0, r.stderr.slice(-3000));
-  t.match(r.stdout, /46 completed, 0 errored, 0 skipped \(already completed\) of 46 runs/);
+  t.match(r.stdout, /48 completed, 0 errored, 0 skipped \(already completed\) of 48 runs/);
   writeFileSync(join(proj, 'table.mjs'), `import { resultsTable, openRecord } from 'mtl-bench';\nconsole.log(openRecord('r.sqlite').runs.length);\nconsole.log(resultsTable('r.sqlite', { format: 'csv' }));\n`);
   const tb = run(process.execPath, ['table.mjs'], proj);
   t.equal(tb.status, 0, tb.stderr);
   const [count, ...csv] = tb.stdout.trim().split('\n');
-  t.equal(count, '46');
-  for (const label of ['EW', 'EGA(T=1)', 'UPGrad', 'Single-task baseline']) t.ok(csv.some((l) => l.includes(label)), `table row ${label}`);
+  t.equal(count, '48');
+  for (const label of ['EW', 'EGA(T=1', 'UPGrad', 'Single-task baseline', 'Trivial: target mean']) t.ok(csv.some((l) => l.includes(label)), `table row ${label}`);
 });

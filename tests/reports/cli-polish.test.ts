@@ -22,7 +22,7 @@ t.test('deltam: the README example prints 7.5, from stdin with `--input -`', asy
   for (const args of [['--input', '-'], ['--input=-']]) {
     const r = cli(['deltam', ...args], input);
     t.equal(r.status, 0, r.stderr);
-    t.same(JSON.parse(r.stdout), { A: 7.5 });
+    t.same(JSON.parse(r.stdout), { deltaM: { A: 7.5 }, excluded: [], tasks: ['seg', 'depth'] });
     t.match(r.stdout, /"A": 7\.5\n/, `${args.join(' ')}: 7.5 exactly`);
   }
   t.same(joinDashValues(['deltam', '--input', '-', '-x']), ['deltam', '--input=-', '-x']);
