@@ -145,7 +145,7 @@ const htmlCommand: CommandModule<object, HtmlArgs> = {
       .option('published', { type: 'boolean', default: true, describe: 'show the paper’s published rows beside (--no-published to hide)' })
       .option('out', { type: 'string', default: 'report.html', describe: 'output file' })
       .option('highlight', { type: 'string', describe: 'comma-separated labels or method ids drawn in colour besides EW, EGA and the two best by Δm% (the rest grey)' })
-      .option('max-example-runs', { type: 'number', default: 4, describe: 'runs whose stored example signals can be picked in the report, per benchmark' })
+      .option('max-example-runs', { type: 'number', default: 2, describe: 'runs whose stored example signals can be picked in the report, per benchmark' })
       .example('$0 report html --db results.sqlite --out report.html', 'one offline HTML file with tables and plots')
       .example('$0 report html --db results.sqlite --highlight CAGrad,MGDA', 'also colour these methods'),
   handler: async (args) => {

@@ -245,7 +245,7 @@ export async function buildHtmlReport(file: string, opts: HtmlReportOptions = {}
       if (t) specs.push(t);
       specs.push(...degradationSpecs(b, hl));
       perBenchmark.push(specs);
-      exampleSpecsOf.push(exampleSpecs(b, runs, examples, opts.maxExampleRuns ?? 4));
+      exampleSpecsOf.push(exampleSpecs(b, runs, examples, opts.maxExampleRuns ?? 2));
       stepColumns.push(stepColumn(b, runs, steps));
     }
   } finally {

@@ -128,11 +128,24 @@ function panels(ps: readonly Panel[], inner: (p: Panel) => object, cols: number,
   };
 }
 
+/**
+ * Drop what vega's SVG repeats on every element without changing the picture: the default
+ * opacity, the font family (the report's page sets the same one, which inline SVG inherits), and ARIA role descriptions of container groups (the
+ * charts keep their titles and the per-point tooltips).
+ */
+export function compactSvg(svg: string): string {
+  return svg
+    .replaceAll(' opacity="1"', '')
+    .replaceAll(` font-family="${FONT}"`, '')
+    .replace(/ aria-roledescription="[^"]*"/g, '')
+    .replaceAll(' role="graphics-object"', '');
+}
+
 /** Render a Vega-Lite spec to an SVG string (async; about 0.1 s per chart). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
-    return withTitles(await view.toSVG());
+    return compactSvg(withTitles(await view.toSVG()));
   } finally {
     view.finalize();
   }
