@@ -8,7 +8,7 @@
  * - ConvTranspose1d [Cin, Cout, k] → [Cin, k, Cout]; ConvTranspose2d [Cin, Cout, kh, kw] → [kh, kw, Cout, Cin]
  * - Linear [out, in] → [in, out]
  *
- * Speed on wasm (see /work/shared/reference/node-stack.md §5): every convolution is a stride-1
+ * Speed on wasm (measured in benchmarks/radar-ecg-model.ts): every convolution is a stride-1
  * or strided conv2d (the custom Conv2DBackprop kernels make its gradients fast; transposed convs
  * are rewritten as stride-1 convs); matMul gradients are written with explicit transposes
  * (transposeA/B are 10–50× slower on wasm); BatchNorm(+ReLU) is one custom-gradient op. The
