@@ -2,8 +2,8 @@
  * The radarODE-MTL architecture as data: a tree of layers with per-sample shapes (channels-last),
  * parameter shapes, buffer counts and forward FLOPs, computed without TF.js. The model builder
  * (model.ts) allocates exactly these parameters and runs exactly these layers, so counts, the
- * layer table and the network cannot disagree. Reference: the official radarODE-MTL code, layer by layer
- * §1 (layer tables), §1.9 (init).
+ * layer table and the network cannot disagree. Reference: the official radarODE-MTL code, layer by layer:
+ * its layer tables and initialisation.
  *
  * Shapes are per sample and channels-last: a map [H, W, C] (PyTorch C×H×W), a sequence [L, C]
  * (PyTorch C×L), a vector [F].
