@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { BACKEND_CHOICES, type BackendChoice } from '../tf/backend.js';
-import { getMethod } from '../../optimizers/index.js';
+import { applyOverrides } from '../run/overrides.js';
 import { presetConfigs, presetDescription, presetNames } from '../run/presets.js';
 import { ConfigError } from '../errors.js';
 
@@ -25,8 +25,6 @@ interface Args {
   verbose?: boolean;
   'crash-after-epochs'?: number;
 }
-
-const list = (s: string | undefined): string[] | undefined => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean));
 
 export const runCommand: CommandModule<object, Args> = {
   command: 'run',
@@ -68,20 +66,8 @@ export const runCommand: CommandModule<object, Args> = {
     const { loadConfigFileWithPlugins, validateConfig } = await import('../run/config.js');
     const { runGrid } = await import('../run/orchestrate.js');
     const raws: Record<string, unknown>[] = args.config ? [JSON.parse(JSON.stringify(await loadConfigFileWithPlugins(args.config))) as Record<string, unknown>] : presetConfigs(args.preset!);
-    const optimizers = list(args.optimizers);
-    const seeds = list(args.seeds);
     // Validate every experiment before running any.
-    const configs = raws.map((raw) => {
-      if (optimizers) raw.optimizers = selectOptimizers(raw.optimizers, optimizers);
-      if (seeds) raw.seeds = seeds.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-      if (args.epochs !== undefined) raw.epochs = args.epochs;
-      if (args['batch-size'] !== undefined) raw.batchSize = args['batch-size'];
-      if (args.mode) raw.mode = args.mode;
-      if (args['data-dir']) raw.dataDir = args['data-dir'];
-      if (args['data-path']) raw.dataPath = args['data-path'];
-      if (args.name) raw.name = raws.length > 1 ? `${args.name}-${String(raw.task)}` : args.name;
-      return validateConfig(raw, args.config ?? `preset ${args.preset}`);
-    });
+    const configs = applyOverrides(raws, args).map((raw) => validateConfig(raw, args.config ?? `preset ${args.preset}`));
     const res = { total: 0, completed: 0, errored: 0, skipped: 0, aborted: 0 };
     let interrupted = false;
     // --json keeps stdout for the summary; --quiet drops the progress; --verbose prints plain lines.
@@ -121,22 +107,3 @@ export const workerCommand: CommandModule<object, { job: string }> = {
   builder: (y) => y.positional('job', { type: 'string', demandOption: true }),
   handler: async (args) => (await import('../run/orchestrate.js')).workerMain(args.job),
 };
-
-/**
- * `--optimizers A,B`: the experiment's own entry of each named method where it has one (keeping
- * its parameters: EGA's temperature sweep, warm-ups sized to the run), the method at its defaults
- * otherwise.
- */
-function selectOptimizers(entries: unknown, names: readonly string[]): unknown[] {
-  const idOf = (e: unknown): string | null => {
-    const name = typeof e === 'string' ? e : typeof e === 'object' && e !== null && typeof (e as { method?: unknown }).method === 'string' ? (e as { method: string }).method : null;
-    if (name === null) return null;
-    try {
-      return getMethod(name).id;
-    } catch {
-      return null;
-    }
-  };
-  const own = Array.isArray(entries) ? entries : [];
-  return names.map((n) => own.find((e) => idOf(e) !== null && idOf(e) === idOf(n)) ?? n);
-}

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { ConfigError, MtlBenchError } from '../errors.js';
 import { expandGrid, loadConfigFile, validateConfig } from '../run/config.js';
+import { applyOverrides } from '../run/overrides.js';
 import { presetConfigs, presetNames } from '../run/presets.js';
 import { slurmScripts, validateSlurmOptions, type SlurmOptions } from '../run/slurm.js';
 import { BACKEND_CHOICES } from '../tf/backend.js';
@@ -44,15 +45,7 @@ function countRuns(args: Args): number {
   if (!args.config && !args.preset) throw new ConfigError('slurm', 'nothing', '--config FILE or --preset NAME');
   if (args.config && args.preset) throw new ConfigError('slurm', '--config and --preset', 'only one of them');
   const raws = args.config ? [JSON.parse(JSON.stringify(loadConfigFile(args.config))) as Record<string, unknown>] : presetConfigs(args.preset!);
-  const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
-  return raws.reduce((n, raw) => {
-    if (args.optimizers) raw.optimizers = list(args.optimizers);
-    if (args.seeds) raw.seeds = list(args.seeds).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-    if (args.epochs !== undefined) raw.epochs = args.epochs;
-    if (args['batch-size'] !== undefined) raw.batchSize = args['batch-size'];
-    if (args.mode) raw.mode = args.mode;
-    return n + expandGrid(validateConfig(raw, args.config ?? `preset ${args.preset}`)).length;
-  }, 0);
+  return applyOverrides(raws, args).reduce((n, raw) => n + expandGrid(validateConfig(raw, args.config ?? `preset ${args.preset}`)).length, 0);
 }
 
 export const slurmCommand: CommandModule<object, Args> = {
