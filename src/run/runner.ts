@@ -167,23 +167,42 @@ function runStreams(spec: RunSpec, fingerprint: string): { batches: Rng; method:
   return { batches: Rng.fromSeed(`batches:${id}`), method: Rng.fromSeed(`method:${id}:${spec.label}`) };
 }
 
+/** The run's data (generated or opened for its preset and evaluation protocol), recorded in its provenance. */
+async function prepareRunData(task: TaskDefinition, tf: typeof TF, spec: RunSpec, ctx: RunContext, backendName: string, runId: number): Promise<PreparedData> {
+  const data = await task.prepareData(tf, spec.preset, { dataDir: ctx.dataDir, seed: DATA_SEED, ...(spec.dataPath ? { dataPath: spec.dataPath } : {}), ...(spec.evaluation ? { evaluation: spec.evaluation } : {}) });
+  const p = provenance();
+  ctx.db.prepare('UPDATE runs SET git_commit = ?, package_version = ?, node_version = ?, backend = ?, dataset_fingerprint = ?, dataset = ? WHERE id = ?').run(p.gitCommit, p.packageVersion, p.nodeVersion, backendName, data.fingerprint, data.describe, runId);
+  return data;
+}
+
+type TestResults = { cond: string; test: Record<string, number> }[];
+
+/** The test metrics of a model under every evaluation condition of the run. */
+async function testEvaluations(data: PreparedData, model: MultiTaskModel, spec: RunSpec): Promise<TestResults> {
+  const results: TestResults = [];
+  for (const cond of spec.evalNoise) results.push({ cond: noiseLabel(cond), test: await data.evaluate(model, 'test', cond, evalRng(spec, 'test', noiseLabel(cond))) });
+  return results;
+}
+
+/** Store test results (call inside the run's final transaction); an undefined value is NULL. */
+function insertEvaluations(db: Db, runId: number, results: TestResults): void {
+  const ins = db.prepare('INSERT OR REPLACE INTO evaluations (run_id, condition, split, task, metric, value) VALUES (?, ?, ?, ?, ?, ?)');
+  for (const r of results) for (const [k, v] of Object.entries(r.test)) {
+    const [tname, metric] = k.split('/') as [string, string];
+    ins.run(runId, r.cond, 'test', tname, metric, Number.isFinite(v) ? v : null);
+  }
+}
+
 /** Record a trivial predictor: no training, the test metrics under every evaluation condition. */
 async function executeTrivial(spec: RunSpec, ctx: RunContext, task: TaskDefinition, tf: typeof TF, backendName: string, runId: number): Promise<void> {
-  const data = await task.prepareData(tf, spec.preset, { dataDir: ctx.dataDir, seed: DATA_SEED, ...(spec.dataPath ? { dataPath: spec.dataPath } : {}), ...(spec.evaluation ? { evaluation: spec.evaluation } : {}) });
+  const data = await prepareRunData(task, tf, spec, ctx, backendName, runId);
   try {
     if (!data.trivialModel) throw new MtlBenchError(`task ${task.id} has no trivial predictors`);
-    const p = provenance();
-    ctx.db.prepare('UPDATE runs SET git_commit = ?, package_version = ?, node_version = ?, backend = ?, dataset_fingerprint = ?, dataset = ? WHERE id = ?').run(p.gitCommit, p.packageVersion, p.nodeVersion, backendName, data.fingerprint, data.describe, runId);
     const model = await data.trivialModel(String(spec.params.predictor));
     try {
-      const results: { cond: string; test: Record<string, number> }[] = [];
-      for (const cond of spec.evalNoise) results.push({ cond: noiseLabel(cond), test: await data.evaluate(model, 'test', cond, evalRng(spec, 'test', noiseLabel(cond))) });
-      const insEval = ctx.db.prepare('INSERT OR REPLACE INTO evaluations (run_id, condition, split, task, metric, value) VALUES (?, ?, ?, ?, ?, ?)');
+      const results = await testEvaluations(data, model, spec);
       ctx.db.transaction(() => {
-        for (const r of results) for (const [k, v] of Object.entries(r.test)) {
-          const [tname, metric] = k.split('/') as [string, string];
-          insEval.run(runId, r.cond, 'test', tname, metric, Number.isFinite(v) ? v : null);
-        }
+        insertEvaluations(ctx.db, runId, results);
         ctx.db.prepare("UPDATE runs SET status = 'completed', ended_at = ?, epochs_done = 0, worker_pid = NULL WHERE id = ?").run(new Date().toISOString(), runId);
       })();
     } finally {
@@ -224,9 +243,7 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
   let optimizer: Optimizer | null = null;
   let stepper: MtlStepper | null = null;
   try {
-    data = await task.prepareData(tf, spec.preset, { dataDir: ctx.dataDir, seed: DATA_SEED, ...(spec.dataPath ? { dataPath: spec.dataPath } : {}), ...(spec.evaluation ? { evaluation: spec.evaluation } : {}) });
-    const p = provenance();
-    db.prepare('UPDATE runs SET git_commit = ?, package_version = ?, node_version = ?, backend = ?, dataset_fingerprint = ?, dataset = ? WHERE id = ?').run(p.gitCommit, p.packageVersion, p.nodeVersion, backendName, data.fingerprint, data.describe, row.id);
+    data = await prepareRunData(task, tf, spec, ctx, backendName, row.id);
     model = task.createModel(tf, spec.preset, spec.seed);
     const method = methodFor(spec, task);
     const defaults = task.training(spec.preset);
@@ -322,17 +339,12 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
     if (best === null) throw new MtlBenchError(`${spec.label}: no epoch was selected`);
     const bestCk = readCheckpoint<{ key: string; epoch: number }>(bestFile(dir, best), spec.key);
     restoreVariables(tf, modelVariables(model), bestCk.tensors, 'model', bestFile(dir, best));
-    const insEval = db.prepare('INSERT OR REPLACE INTO evaluations (run_id, condition, split, task, metric, value) VALUES (?, ?, ?, ?, ?, ?)');
-    const results: { cond: string; test: Record<string, number> }[] = [];
-    for (const cond of spec.evalNoise) results.push({ cond: noiseLabel(cond), test: await data.evaluate(model, 'test', cond, evalRng(spec, 'test', noiseLabel(cond))) });
+    const results = await testEvaluations(data, model, spec);
     const examples = data.examples ? spec.evalNoise.map((cond) => ({ cond: noiseLabel(cond), ex: data!.examples!(model!, cond, evalRng(spec, 'examples', noiseLabel(cond))) })) : [];
     db.transaction(() => {
       const insEx = db.prepare('INSERT OR REPLACE INTO examples (run_id, condition, name, series_json) VALUES (?, ?, ?, ?)');
       for (const e of examples) for (const [name, series] of Object.entries(e.ex)) insEx.run(row.id, e.cond, name, JSON.stringify(series));
-      for (const r of results) for (const [k, v] of Object.entries(r.test)) {
-        const [tname, metric] = k.split('/') as [string, string];
-        insEval.run(row.id, r.cond, 'test', tname, metric, Number.isFinite(v) ? v : null);
-      }
+      insertEvaluations(db, row.id, results);
       db.prepare("UPDATE runs SET status = 'completed', ended_at = ?, best_epoch = ?, worker_pid = NULL WHERE id = ?").run(new Date().toISOString(), bestCk.header.epoch, row.id);
     })();
     rmSync(dir, { recursive: true, force: true });
