@@ -9,7 +9,7 @@
  * between the steps leaves the database pointing at a checkpoint that exists; rows of an
  * unfinished epoch are never committed, so nothing is lost or duplicated.
  */
-import { mkdirSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { getMethod } from '../../optimizers/index.js';
@@ -101,12 +101,23 @@ export function reclaimStale(db: Db): number {
   return n;
 }
 
+/**
+ * Whether a process still runs. A killed process whose parent died too can linger as a zombie until
+ * something reaps it (in containers, often nothing does); signal 0 still reaches it, so its state in
+ * /proc decides (Linux).
+ */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true;
   }
 }
 
