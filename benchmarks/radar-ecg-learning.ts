@@ -7,10 +7,12 @@
  * cardiac band (≥ 5 Hz) reaches, and the median PCC of the training-mean cycle with each
  * validation cycle.
  *
- *   node --import tsx benchmarks/radar-ecg-learning.ts --channels 8 --bins 16 --frames 64 --width 0.03125 \
- *        --subjects 4 --minutes 1 --trials 2 --epochs 6 --lr 0.05 --batch 8 [--method ew|stl-shape|…] [--high-pass 3]
+ *   node --import tsx benchmarks/radar-ecg-learning.ts --preset cpu --channels 8 --bins 24 --frames 120 \
+ *        --subjects 10 --minutes 3 --trials 3 --epochs 6 [--method ew|stl-shape|…] [--high-pass 3]
  *
- * The validation split is a tenth of the trials (at least one), held out as the runner does.
+ * The architecture and training recipe are the preset's (`--preset`, default ci); --width,
+ * --min-channels, --output-bias, --optimizer sgd|adam, --lr, --batch and --anchor-sigma override
+ * them. The validation split is a tenth of the trials (at least one), held out as the runner does.
  */
 import { mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,27 +21,35 @@ import { RadarEcgDataset, synthesizeDataset } from '../datasets/radar-ecg/datase
 import { trainAndCompare, validationSetup } from '../src/tasks/radar-ecg/learning-check.js';
 import { pearson } from '../src/tasks/radar-ecg/signal.js';
 import { loadBackend } from '../src/tf/backend.js';
+import type { RadarEcgPresetName } from '../src/tasks/radar-ecg/presets.js';
+import { radarEcgDataPreset } from '../src/tasks/radar-ecg/task.js';
 
 const { values: o } = parseArgs({
   options: {
+    preset: { type: 'string', default: 'ci' },
     channels: { type: 'string', default: '8' },
     bins: { type: 'string', default: '16' },
     frames: { type: 'string', default: '64' },
-    width: { type: 'string', default: '0.03125' },
+    width: { type: 'string' },
+    'min-channels': { type: 'string' },
+    'output-bias': { type: 'boolean' },
     subjects: { type: 'string', default: '4' },
     minutes: { type: 'string', default: '1' },
     trials: { type: 'string', default: '2' },
     'high-pass': { type: 'string', default: '3' },
     epochs: { type: 'string', default: '6' },
-    lr: { type: 'string', default: '0.05' },
-    batch: { type: 'string', default: '8' },
+    lr: { type: 'string' },
+    batch: { type: 'string' },
     method: { type: 'string', default: 'ew' },
+    'anchor-sigma': { type: 'string' },
+    optimizer: { type: 'string' },
     seed: { type: 'string', default: '0' },
     data: { type: 'string', default: 'out/bench-data' },
     'diagnostics-only': { type: 'boolean', default: false },
   },
 });
 const num = (k: keyof typeof o): number => Number(o[k]);
+const opt = (k: keyof typeof o): number | undefined => (o[k] === undefined ? undefined : Number(o[k]));
 const [C, F, T] = [num('channels'), num('bins'), num('frames')];
 const dir = join(o.data!, `radar-${C}x${F}x${T}-s${o.subjects}-m${o.minutes}-t${o.trials}-hp${o['high-pass']}`);
 if (!existsSync(join(dir, 'manifest.json'))) {
@@ -48,7 +58,7 @@ if (!existsSync(join(dir, 'manifest.json'))) {
   console.log(`data: generated ${r.manifest.trials.length} trials in ${r.seconds.toFixed(1)} s`);
 }
 const ds = RadarEcgDataset.open(dir);
-const { hold, train: tr, val: va, trivial: triv } = validationSetup(ds, 0);
+const { hold, train: tr, val: va, trivial: triv } = validationSetup(ds, 0, opt('anchor-sigma') ?? radarEcgDataPreset(o.preset as RadarEcgPresetName).anchorSigma ?? 0);
 console.log(`data: ${dir}: ${hold.train.length} train windows, ${hold.val.length} val windows (${hold.valTrials.length} trials)`);
 
 // Diagnostics: cardiac-band share of the normalised SST range, mean-cycle PCC.
@@ -77,17 +87,22 @@ if (o['diagnostics-only']) process.exit(0);
 const { tf } = await loadBackend();
 let cpuTotal = 0;
 await trainAndCompare(tf, ds, {
-  width: num('width'),
+  preset: o.preset as RadarEcgPresetName,
   method: o.method!,
-  lr: num('lr'),
   epochs: num('epochs'),
-  batchSize: num('batch'),
   seed: num('seed'),
-  onEpoch: ({ epoch, summary: s, val: v, evalSeconds, cpuSeconds }) => {
+  width: opt('width'),
+  minChannels: opt('min-channels'),
+  outputBias: o['output-bias'],
+  optimizer: o.optimizer as 'sgd' | 'adam' | undefined,
+  lr: opt('lr'),
+  batchSize: opt('batch'),
+  anchorSigma: opt('anchor-sigma'),
+  onEpoch: ({ epoch, summary: s, val: v, trainEval, evalSeconds, cpuSeconds }) => {
     cpuTotal += cpuSeconds;
     const beats = (['shape', 'ppi', 'anchor'] as const).map((k) => (v[k] < triv[k] ? k : `(${k})`)).join(' ');
     console.log(
-      `epoch ${epoch}: train ${Array.from(s.meanLosses, (x) => x.toFixed(4)).join(' ')} | val ${fmt(v)} | beats trivial: ${beats} | ${s.steps} steps ${s.seconds.toFixed(1)} s wall (median step ${s.stepMs.median.toFixed(0)} ms), val ${evalSeconds.toFixed(1)} s, epoch CPU ${cpuSeconds.toFixed(1)} s`,
+      `epoch ${epoch}: train ${Array.from(s.meanLosses, (x) => x.toFixed(4)).join(' ')} | train (eval mode) ${fmt(trainEval)} | val ${fmt(v)} | beats trivial: ${beats} | ${s.steps} steps ${s.seconds.toFixed(1)} s wall (median step ${s.stepMs.median.toFixed(0)} ms), val ${evalSeconds.toFixed(1)} s, epoch CPU ${cpuSeconds.toFixed(1)} s`,
     );
   },
 });

@@ -59,6 +59,33 @@ export interface BatchOptions {
   readonly noiseSeed?: number | string;
   /** Keep only the first k channels (default all). */
   readonly channels?: number;
+  /** Anchor target: each R peak as a Gaussian of σ samples, peak 1 ({@link widenAnchor}); default 0 = the stored 0/1 impulses. */
+  readonly anchorSigma?: number;
+}
+
+/**
+ * An impulse train widened into Gaussians of σ samples (peak 1, the maximum where two overlap), in
+ * place over `rows` rows of `len` samples. σ = 0 leaves it unchanged. The radar input resolves a
+ * beat to about one SST frame (33 ms at 30 frames/s), so a target that is 1 at one 5-ms sample and 0
+ * at the next asks for a precision the input does not carry; under the MSE its best prediction is
+ * almost the constant mean.
+ */
+export function widenAnchor(anchor: Float32Array, rows: number, len: number, sigma: number): Float32Array {
+  if (!(sigma >= 0 && Number.isFinite(sigma))) throw new ConfigError('anchorSigma', sigma, 'a finite number ≥ 0 (samples)');
+  if (sigma === 0) return anchor;
+  const r = Math.ceil(4 * sigma);
+  const kernel = Float32Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
+  const row = new Float32Array(len);
+  for (let b = 0; b < rows; b++) {
+    const o = b * len;
+    row.fill(0);
+    for (let q = 0; q < len; q++) {
+      if (anchor[o + q]! < 0.5) continue;
+      for (let d = -r; d <= r; d++) if (q + d >= 0 && q + d < len) row[q + d] = Math.max(row[q + d]!, kernel[d + r]!);
+    }
+    anchor.set(row, o);
+  }
+  return anchor;
 }
 
 export interface Batch {
@@ -253,6 +280,7 @@ export class RadarEcgDataset {
           applySstNoise(x, { channels: C, bins: F, frames: T }, noise, this.manifest.window.frameRate, rng, abrupt, i * per);
         }
       });
+      widenAnchor(anchor, size, es, opts.anchorSigma ?? 0);
       yield { size, x, xShape: [size, C, F, T], ecgShape, ppi, anchor, ecgMin, ecgMax, refs: batchRefs };
     }
   }

@@ -31,7 +31,7 @@ export const modelCommand: CommandModule<object, Args> = {
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }) as never,
   handler: (args) => {
     const preset = RADAR_ECG_PRESETS[args.preset];
-    const spec = buildRadarOdeSpec({ channels: preset.channels, bins: preset.bins, frames: preset.frames, width: preset.width, ode: args.ode });
+    const spec = buildRadarOdeSpec({ channels: preset.channels, bins: preset.bins, frames: preset.frames, width: preset.width, minChannels: 'minChannels' in preset ? preset.minChannels : undefined, outputBias: 'outputBias' in preset ? preset.outputBias : undefined, ode: args.ode });
     const counts = countSpec(spec);
     const rows = layerTable(spec);
     if (args.json) {

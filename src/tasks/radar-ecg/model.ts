@@ -50,6 +50,8 @@ export function resolveRadarOdeConfig(opts: RadarOdeOptions = {}): RadarOdeConfi
     bins: opts.bins ?? preset.bins,
     frames: opts.frames ?? preset.frames,
     width: opts.width ?? preset.width,
+    minChannels: opts.minChannels ?? ('minChannels' in preset ? preset.minChannels : undefined),
+    outputBias: opts.outputBias ?? ('outputBias' in preset ? preset.outputBias : undefined),
     ode: opts.ode ?? false,
     seed: opts.seed ?? 0,
     deformImpl: opts.deformImpl ?? 'auto',
@@ -276,6 +278,8 @@ export class RadarOdeModel implements MultiTaskModel {
       }
       case 'heightToChannels':
         return tf.transpose(tf.reshape(x, [b, leaf.inShape[0]!, leaf.inShape[1]!]), [0, 2, 1]);
+      case 'positionBias':
+        return tf.add(x, p[0]!);
     }
   }
 }

@@ -9,7 +9,8 @@
  * (PyTorch C×L), a vector [F].
  *
  * Scaling (config.width, input channels × bins × frames) keeps every layer and its kind:
- * - internal channel counts c become max(1, round(c·width)); the input channels, the 18 offset
+ * - internal channel counts c become max(min(c, minChannels), round(c·width)) (minChannels
+ *   default 1); the input channels, the 18 offset
  *   channels, the 15 ODE parameters, the single output channel and the 260 PPI logits are fixed;
  * - the squeeze conv's kernel height is the encoder's output height (6 at 71 bins);
  * - lengths that feed a task-fixed size are computed: the first Linear of the PPI MLP and of the
@@ -45,7 +46,9 @@ export type LayerKind =
   /** x_t ⊙ ode, stacked 4 times: [200] → [4, 200, 1]. */
   | { kind: 'fuseStack' }
   /** [H, L, 1] → [L, H]: PyTorch's squeeze(1) of B×1×H×L, the height becoming channels. */
-  | { kind: 'heightToChannels' };
+  | { kind: 'heightToChannels' }
+  /** [L] → [L] plus a learned bias per position (a template); not in the reference (see `outputBias`). */
+  | { kind: 'positionBias' };
 
 export interface ParamSpec {
   /** PyTorch-style name within the layer: weight, bias, offset.weight, offset.bias. */
@@ -103,6 +106,19 @@ export interface RadarOdeArch {
   readonly frames: number;
   /** Channel multiplier, 1 in the paper. */
   readonly width: number;
+  /**
+   * Floor of a scaled channel count (default 1): a layer of c channels keeps at least
+   * min(c, minChannels). At width 1/32 the heads otherwise narrow to one channel followed by
+   * BatchNorm and ReLU, a bottleneck a single dead unit closes for good.
+   */
+  readonly minChannels?: number;
+  /**
+   * End the ECG-shape head with a learned bias per output sample (200 parameters, zero at
+   * initialisation; default off, the reference has none). The head is convolutional, so a cycle
+   * template, the same at every position of the window, must come from its features; at width 1/32
+   * it cannot hold one and the head stays above the constant mean cycle even on training data.
+   */
+  readonly outputBias?: boolean;
   /** Build the ECG-shape head's ODE branch (parameter estimator, ECG ODE, fusion); the reference's active path has it off. */
   readonly ode: boolean;
 }
@@ -273,6 +289,12 @@ export function makeLeaf(name: string, layer: LayerKind, inShape: Shape): LeafSp
       expectC(1);
       out = [inShape[1]!, inShape[0]!];
       break;
+    case 'positionBias':
+      expectRank(1);
+      out = [...inShape];
+      params = [{ name: 'bias', shape: [inShape[0]!], init: { type: 'zeros' } }];
+      flops = inShape[0]!;
+      break;
   }
   if (out.some((d) => !(d >= 1) || !Number.isInteger(d))) {
     fail(name, inShape, `an input large enough for a positive output (got [${out.join(', ')}]): use more frames / bins`);
@@ -321,6 +343,7 @@ function checkArch(a: RadarOdeArch): void {
     if (!Number.isInteger(a[k]) || a[k] < 1) throw new ConfigError(k, a[k], 'a positive integer');
   }
   if (!(a.width > 0 && a.width <= 4)) throw new ConfigError('width', a.width, 'a channel multiplier in (0, 4]');
+  if (a.minChannels !== undefined && !(Number.isInteger(a.minChannels) && a.minChannels >= 1)) throw new ConfigError('minChannels', a.minChannels, 'a positive integer');
 }
 
 /**
@@ -339,7 +362,8 @@ function lastLayer(l: number, cin: number, target: number): LayerKind {
 /** The full spec for an architecture. Throws ConfigError where the input is too small. */
 export function buildRadarOdeSpec(arch: RadarOdeArch): RadarOdeSpec {
   checkArch(arch);
-  const ch = (c: number): number => Math.max(1, Math.round(c * arch.width));
+  const floor = arch.minChannels ?? 1;
+  const ch = (c: number): number => Math.max(1, Math.min(c, floor), Math.round(c * arch.width));
   const input: Shape = [arch.bins, arch.frames, arch.channels];
 
   // ---- shared encoder: DCNResNet backbone (4 stages) + squeeze module (§1.2) ----
@@ -401,6 +425,7 @@ export function buildRadarOdeSpec(arch: RadarOdeArch): RadarOdeSpec {
     s.add('1', { kind: 'conv1d', cin: ch(4), cout: ch(2), k: 5, s: 1, p: 1 });
     s.add('2', lastLayer(s.shape[0]!, ch(2), OUTPUT_LENGTHS.ECG_shape));
     s.add('squeeze', { kind: 'squeezeC' });
+    if (arch.outputBias) s.add('template', { kind: 'positionBias' });
   });
   if (arch.ode) {
     // Parameter estimator on the conv features (8×207 = 1656 at full scale), ODE, fusion (§1.4, §7).
@@ -620,6 +645,8 @@ export function opLabel(layer: LayerKind): string {
       return 'x_t ⊙ ode, stack ×4';
     case 'heightToChannels':
       return 'Squeeze (H → channels)';
+    case 'positionBias':
+      return 'Bias per position';
   }
 }
 

@@ -23,6 +23,7 @@
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { RadarEcgDataset, synthesizeDataset, type WindowRef } from '../../../datasets/radar-ecg/dataset.js';
+import { widenAnchor } from '../../../datasets/radar-ecg/reader.js';
 import type { Placement } from '../../../datasets/radar-ecg/windows.js';
 import type { NoiseCondition as DataNoise } from '../../../datasets/radar-ecg/noise.js';
 import { ConfigError } from '../../errors.js';
@@ -40,23 +41,32 @@ import { RADAR_ECG_PRESETS, type RadarEcgPresetName } from './presets.js';
 
 type Tf = typeof TF;
 
-interface DataPreset {
+export interface DataPreset {
   readonly subjects: number;
   readonly minutes: number;
   readonly trialsPerSubject: number;
   readonly epochs: number;
   readonly batchSize: number;
-  /** SGD learning rate (default the reference's 5e-3). */
+  /** Learning rate (default the reference's 5e-3). */
   readonly lr?: number;
+  /** The reference's SGD (momentum 0.937) or Adam (default SGD). */
+  readonly optimizer?: 'sgd' | 'adam';
+  /** Anchor target: R peaks as Gaussians of σ samples (reader.ts `widenAnchor`); default 0, the reference's 0/1 impulses. */
+  readonly anchorSigma?: number;
 }
 
 /** Synthetic data and training length per model preset (paper: ~MMECG's 91 trials × 3 min, 200 epochs, batch 22). */
 const DATA: Record<RadarEcgPresetName, DataPreset> = {
   paper: { subjects: 30, minutes: 9, trialsPerSubject: 3, epochs: 200, batchSize: 22 },
   small: { subjects: 8, minutes: 3, trialsPerSubject: 2, epochs: 30, batchSize: 22 },
-  cpu: { subjects: 10, minutes: 3, trialsPerSubject: 3, epochs: 14, batchSize: 16, lr: 0.05 },
-  ci: { subjects: 4, minutes: 1, trialsPerSubject: 2, epochs: 4, batchSize: 8 },
+  cpu: { subjects: 10, minutes: 3, trialsPerSubject: 3, epochs: 10, batchSize: 16, optimizer: 'adam', lr: 5e-3, anchorSigma: 8 },
+  ci: { subjects: 4, minutes: 1, trialsPerSubject: 2, epochs: 4, batchSize: 8, optimizer: 'adam', lr: 5e-3, anchorSigma: 8 },
 };
+
+/** The synthetic data volume and training recipe of a model preset. */
+export function radarEcgDataPreset(name: RadarEcgPresetName): DataPreset {
+  return DATA[name];
+}
 
 const EVAL_BATCH = 32;
 /** Version of the synthetic generator and its preprocessing, part of the cache directory's name. */
@@ -147,7 +157,7 @@ interface EvaluationSet {
 }
 
 /** Predictions for every evaluation window of some trials, grouped into the metric module's trial records. */
-function evaluationTrials(tf: Tf, ds: RadarEcgDataset, model: MultiTaskModel, trials: readonly string[], noise: NoiseCondition, noiseSeed: string, placement: Placement): EvaluationSet {
+function evaluationTrials(tf: Tf, ds: RadarEcgDataset, model: MultiTaskModel, trials: readonly string[], noise: NoiseCondition, noiseSeed: string, placement: Placement, anchorSigma: number): EvaluationSet {
   const out: RadarEcgTrial[] = [];
   const lossSums = RADAR_ECG_TASKS.map(() => 0);
   let count = 0;
@@ -156,7 +166,7 @@ function evaluationTrials(tf: Tf, ds: RadarEcgDataset, model: MultiTaskModel, tr
     if (refs.length === 0) continue;
     const meta = ds.windowMeta(id, placement);
     const windows: RadarEcgWindow[] = [];
-    for (const b of ds.batches({ windows: refs, batchSize: EVAL_BATCH, shuffle: false, placement, noise: dataNoise(noise), noiseSeed, channels: ds.inputShape[0] }, 0)) {
+    for (const b of ds.batches({ windows: refs, batchSize: EVAL_BATCH, shuffle: false, placement, noise: dataNoise(noise), noiseSeed, channels: ds.inputShape[0], anchorSigma }, 0)) {
       const x = inputTensor(tf, b);
       const targets = [tf.tensor2d(b.ecgShape, [b.size, 200]), tf.tensor1d(b.ppi, 'int32'), tf.tensor2d(b.anchor, [b.size, 800])];
       const p = predict(tf, model, x, targets);
@@ -189,7 +199,7 @@ function evaluationTrials(tf: Tf, ds: RadarEcgDataset, model: MultiTaskModel, tr
  * PPI either the class of the mean cycle length (the optimum of the PPI error, an RMSE) or the
  * training prior (log class frequencies: the most frequent class, and the cross-entropy optimum).
  */
-export function trivialOutputs(ds: Pick<RadarEcgDataset, 'windowTargets'>, train: readonly WindowRef[], which: string): { shapes: number[][]; values: Float32Array[] } {
+export function trivialOutputs(ds: Pick<RadarEcgDataset, 'windowTargets'>, train: readonly WindowRef[], which: string, anchorSigma = 0): { shapes: number[][]; values: Float32Array[] } {
   const shape = new Float64Array(200);
   const anchor = new Float64Array(800);
   const counts = new Float64Array(PPI_NUM_CLASSES);
@@ -198,7 +208,8 @@ export function trivialOutputs(ds: Pick<RadarEcgDataset, 'windowTargets'>, train
     const t = ds.windowTargets(ref, 'step');
     const cyc = minMaxNormalise(t.ecgShape);
     for (let i = 0; i < 200; i++) shape[i]! += cyc[i]!;
-    for (let i = 0; i < 800; i++) anchor[i]! += t.anchor[i]!;
+    const a = widenAnchor(Float32Array.from(t.anchor), 1, 800, anchorSigma);
+    for (let i = 0; i < 800; i++) anchor[i]! += a[i]!;
     counts[t.ppi]!++;
     lengthSum += t.ppi + 1;
   }
@@ -236,7 +247,10 @@ export const radarEcgTask: TaskDefinition = {
   training: (preset): TrainingDefaults => {
     const d = DATA[presetOf(preset)];
     return {
-      optimizer: { kind: 'sgd', lr: d.lr ?? 5e-3, momentum: 0.937, weightDecay: 5e-4 },
+      optimizer:
+        d.optimizer === 'adam'
+          ? { kind: 'adam', lr: d.lr ?? 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 5e-4 }
+          : { kind: 'sgd', lr: d.lr ?? 5e-3, momentum: 0.937, weightDecay: 5e-4 },
       // The reference: CosineAnnealingLR(T_max = 100, eta_min = 5e-5) over 200 epochs; shorter presets keep T_max = epochs / 2.
       schedule: { kind: 'cosine', tMax: Math.max(1, d.epochs / 2), etaMin: 5e-5 },
       epochs: d.epochs,
@@ -248,13 +262,14 @@ export const radarEcgTask: TaskDefinition = {
     const placement = placementOf(evaluation);
     const ds = openOrGenerate(preset, dataDir, seed, dataPath);
     const channels = RADAR_ECG_PRESETS[preset].channels;
+    const anchorSigma = DATA[preset].anchorSigma ?? 0;
     const splitName = ds.splitNames.includes('trial') ? 'trial' : ds.splitNames[0]!;
     const split = ds.split(splitName);
     const hold = ds.holdOut(split.train, { fraction: 0.1, by: 'trial', seed, placement: 'step' });
     const trialsOf = { val: hold.valTrials, test: [...split.test] };
     const evaluate = (model: MultiTaskModel, which: 'val' | 'test', noise: NoiseCondition, rng: Rng): Record<string, number> => {
       void rng;
-      const { trials, losses } = evaluationTrials(tf, ds, model, trialsOf[which], noise, `${which}:${JSON.stringify(noise)}`, placement);
+      const { trials, losses } = evaluationTrials(tf, ds, model, trialsOf[which], noise, `${which}:${JSON.stringify(noise)}`, placement, anchorSigma);
       const t2 = aggregateTrials(trials.map((t) => evaluateTrial(t, { evalRange: evalRange(t.recordingLength!) })));
       const out: Record<string, number> = {};
       for (const m of TABLE2_METRICS) out[`${m.task}/${m.name}`] = t2[m.name];
@@ -270,7 +285,7 @@ export const radarEcgTask: TaskDefinition = {
       trainBatches: (batchSize, noise): BatchSource =>
         function* (epoch, rng): Generator<Batch> {
           const seed = `${rng.int(2 ** 31)}`;
-          for (const b of ds.batches({ windows: hold.train, batchSize, seed, dropLast: true, placement: 'step', noise: dataNoise(noise), noiseSeed: `train:${seed}`, channels }, epoch)) {
+          for (const b of ds.batches({ windows: hold.train, batchSize, seed, dropLast: true, placement: 'step', noise: dataNoise(noise), noiseSeed: `train:${seed}`, channels, anchorSigma }, epoch)) {
             yield {
               x: inputTensor(tf, b),
               targets: [tf.tensor2d(b.ecgShape, [b.size, 200]), tf.tensor1d(b.ppi, 'int32'), tf.tensor2d(b.anchor, [b.size, 800])],
@@ -281,7 +296,7 @@ export const radarEcgTask: TaskDefinition = {
       examples: (model, noise): Record<string, ExampleSeries> => {
         const id = trialsOf.test[0];
         if (!id) return {};
-        const [trial] = evaluationTrials(tf, ds, model, [id], noise, `examples:${JSON.stringify(noise)}`, placement).trials;
+        const [trial] = evaluationTrials(tf, ds, model, [id], noise, `examples:${JSON.stringify(noise)}`, placement, anchorSigma).trials;
         if (!trial) return {};
         const out: Record<string, ExampleSeries> = {};
         trial.windows.slice(0, 3).forEach((w, i) => {
@@ -307,7 +322,7 @@ export const radarEcgTask: TaskDefinition = {
         };
         return out;
       },
-      trivialModel: (id) => constantModel(tf, RADAR_ECG_TASKS, trivialOutputs(ds, hold.train, id)),
+      trivialModel: (id) => constantModel(tf, RADAR_ECG_TASKS, trivialOutputs(ds, hold.train, id, anchorSigma)),
       dispose: () => ds.close(),
     };
   },

@@ -57,11 +57,11 @@ function minMaxRows(x: ArrayLike<number>, rows: number, len: number): Float64Arr
 }
 
 /** Read the targets of `windows` (step placement unless given). */
-export function windowTargets(ds: RadarEcgDataset, windows: readonly WindowRef[], placement: 'step' | 'rpeak' = 'step'): WindowTargets {
+export function windowTargets(ds: RadarEcgDataset, windows: readonly WindowRef[], placement: 'step' | 'rpeak' = 'step', anchorSigma = 0): WindowTargets {
   const shape: number[] = [];
   const anchor: number[] = [];
   const ppi: number[] = [];
-  for (const b of ds.batches({ windows, batchSize: 64, shuffle: false, placement, channels: 1 }, 0)) {
+  for (const b of ds.batches({ windows, batchSize: 64, shuffle: false, placement, channels: 1, anchorSigma }, 0)) {
     for (const v of minMaxRows(b.ecgShape, b.size, CYCLE)) shape.push(v);
     for (const v of minMaxRows(b.anchor, b.size, ANCHOR)) anchor.push(v);
     for (const c of b.ppi) ppi.push(c);
@@ -114,10 +114,10 @@ export function trivialLosses(train: WindowTargets, evalOn: WindowTargets): Task
 }
 
 /** The model's mean training losses over `windows` in inference mode (no dropout, BN running statistics). */
-export function modelLosses(tf: Tf, ds: RadarEcgDataset, model: MultiTaskModel, windows: readonly WindowRef[], channels: number, batchSize = 32): TaskLosses {
+export function modelLosses(tf: Tf, ds: RadarEcgDataset, model: MultiTaskModel, windows: readonly WindowRef[], channels: number, anchorSigma = 0, batchSize = 32): TaskLosses {
   const sum = [0, 0, 0];
   let n = 0;
-  for (const b of ds.batches({ windows, batchSize, shuffle: false, placement: 'step', channels }, 0)) {
+  for (const b of ds.batches({ windows, batchSize, shuffle: false, placement: 'step', channels, anchorSigma }, 0)) {
     const losses = tf.tidy(() => {
       const x = tf.transpose(tf.tensor4d(b.x, [...b.xShape]), [0, 2, 3, 1]) as TF.Tensor4D;
       const rep = model.encode(x, false);
