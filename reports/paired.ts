@@ -39,7 +39,7 @@ export function pairedCell(row: ResultRow, cond: ConditionResults): PairedCell {
   const of = row.seeds.length;
   if (p.n === 0) return empty('n/a (no seed shared with EW)');
   const perSeed = `per seed: ${p.seeds.map((s, i) => `seed ${s} ${signed(p.differences[i]!)}`).join(', ')}`;
-  if (p.n === 1 || !p.ci) return { mean: p.mean, std: null, n: 1, ci95: null, text: 'n/a (1 seed)', final: true, flags: [], note: `${perSeed}; an interval needs 2 or more seeds` };
+  if (p.n === 1 || !p.ci) return { mean: p.mean, std: null, n: 1, ci95: null, text: 'n/a (1 seed)', final: true, flags: of > 1 ? ['partial'] : [], note: `${perSeed}; an interval needs 2 or more seeds${of > 1 ? ` (EW and this row share 1 of its ${of} seeds)` : ''}` };
   const partial = p.n < of;
   const text = `${signed(p.mean!)} [${plain(p.ci.lower)}, ${plain(p.ci.upper)}]${p.excludesZero ? '*' : ''}${partial ? ` (n=${p.n}/${of})` : ''}`;
   const flags: PairedCell['flags'] = [...(p.excludesZero ? (['paired-significant'] as const) : []), ...(partial ? (['partial'] as const) : [])];
