@@ -257,6 +257,13 @@ t.test('the HTML report carries the column and the line', async (t) => {
   t.same(htmlProblems(r.html), []);
   t.match(r.html, /<p class="resolution">Resolution: EW Δm% seed std 2\.50 pp \(n = 3\); a paired difference of ≥ 15\.88 pp vs EW/);
   t.match(r.html, /class="paired-significant"/);
+  // The summary names the best Δm% (UW, one seed: no interval) …
+  t.match(r.html, /best Δm% in clean is <b>UW<\/b> \(12\.50%, 1 seed\) of 5 methods<\/li>/);
+  // … and, where it has one, its paired interval against EW.
+  const noUw = await buildHtmlReport(record('no-uw.sqlite', RUNS.filter((x) => x.label !== 'UW')), { maxExampleRuns: 0 });
+  t.match(noUw.html, /best Δm% in clean is <b>CAGrad<\/b> \(6\.67% ± 3\.82, 3 seeds\) of 4 methods; \+4\.17 pp vs EW, 95% paired interval \[0\.58, 7\.75\]<\/li>/);
+  const noCa = await buildHtmlReport(record('no-ca.sqlite', RUNS.filter((x) => x.label !== 'UW' && x.label !== 'CAGrad')), { maxExampleRuns: 0 });
+  t.match(noCa.html, /best Δm% in clean is <b>MGDA<\/b> [^<]*; \+3\.75 pp vs EW, 95% paired interval \[-12\.13, 19\.63\], not distinguishable from it<\/li>/);
 });
 
 t.test('one seed: n/a everywhere, and the resolution line says why', async (t) => {
