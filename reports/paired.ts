@@ -3,7 +3,7 @@
  * line under the table (EW's Δm% seed spread and the smallest Δm% difference a paired comparison
  * over these seeds detects at 95%: the median half-width of the paired intervals).
  */
-import type { ConditionResults, ResultRow } from './results.js';
+import type { ConditionResults, PairedComparison, ResultRow } from './results.js';
 
 export const PAIRED_COLUMN_ID = 'deltaM_vs_EW';
 
@@ -45,6 +45,13 @@ export function pairedCell(row: ResultRow, cond: ConditionResults): PairedCell {
   const flags: PairedCell['flags'] = [...(p.excludesZero ? (['paired-significant'] as const) : []), ...(partial ? (['partial'] as const) : [])];
   const why = partial ? `; paired over the ${p.n} of ${of} seeds where EW has a Δm% too` : '';
   return { mean: p.mean, std: p.std, n: p.n, ci95: [p.ci.lower, p.ci.upper], text, final: true, flags, note: `${perSeed}; 95% t interval, ${p.n - 1} degree${p.n === 2 ? '' : 's'} of freedom${p.excludesZero ? ', excludes 0' : ''}${why}` };
+}
+
+/** The tooltip of a metric cell: the paired difference from EW on that metric (null below 2 shared seeds). */
+export function pairedMetricNote(p: PairedComparison | null, reference: string, scale: number): string | null {
+  if (!p?.ci) return null;
+  const v = (x: number): string => String(Number((x * scale).toPrecision(3)));
+  return `vs ${reference}, paired over ${p.n} seeds: ${p.mean! > 0 ? '+' : ''}${v(p.mean!)} [${v(p.ci.lower)}, ${v(p.ci.upper)}]${p.excludesZero ? ', excludes 0' : ''}`;
 }
 
 /** Numbers of the resolution line (the CSV sidecar carries them). */

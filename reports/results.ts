@@ -66,6 +66,8 @@ export interface ResultRow {
    * methods other than EW only; the baseline, single-task and trivial rows never get one).
    */
   readonly pairedVsEW?: PairedComparison;
+  /** The same per metric (aligned with the columns; null where this row or EW has no value). */
+  readonly pairedMetricsVsEW?: readonly (PairedComparison | null)[];
 }
 
 /** What a paired comparison against EW can resolve in one condition (the table's resolution line). */
@@ -539,7 +541,8 @@ function pairWithEW(rows: readonly ResultRow[]): { rows: ResultRow[]; resolution
   const ews = rows.filter((r) => r.method === 'ew' && PAIRED_KINDS.includes(r.kind) && r.deltaM);
   const ew = ews.find((r) => r.label === 'EW') ?? ews[0];
   if (!ew) return { rows: [...rows], resolution: { reference: null, referenceDeltaM: null, compared: 0, detectable: null, pairedSeeds: [] } };
-  const out = rows.map((r) => (r === ew || !PAIRED_KINDS.includes(r.kind) || !r.deltaM ? r : { ...r, pairedVsEW: pairedComparison(r.deltaM, ew.deltaM!) }));
+  const perMetric = (r: ResultRow): (PairedComparison | null)[] => r.metrics.map((s, j) => (s && ew.metrics[j] ? pairedComparison(s, ew.metrics[j]!) : null));
+  const out = rows.map((r) => (r === ew || !PAIRED_KINDS.includes(r.kind) || !r.deltaM ? r : { ...r, pairedVsEW: pairedComparison(r.deltaM, ew.deltaM!), pairedMetricsVsEW: perMetric(r) }));
   const widths = out.flatMap((r) => (r.pairedVsEW?.ci ? [r.pairedVsEW] : []));
   return {
     rows: out,

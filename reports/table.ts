@@ -12,7 +12,7 @@
  */
 import { DEFAULT_METRIC_FLOOR, describeExclusion, type DeltaMAveraging, type ExcludedMetric } from '../src/metrics/deltam.js';
 import { incompleteFootnote, outcomeOf, type OutcomeInfo } from './incomplete.js';
-import { PAIRED_COLUMN_ID, pairedCell, pairedSpecLine, resolutionOf, seedsLine, type TableResolution } from './paired.js';
+import { PAIRED_COLUMN_ID, pairedCell, pairedMetricNote, pairedSpecLine, resolutionOf, seedsLine, type TableResolution } from './paired.js';
 import { publishedTablesFor, type PublishedTable } from './paper.js';
 import type { Benchmark, ConditionResults, IncompleteRun, MetricColumn, RowKind, Summary } from './results.js';
 
@@ -265,7 +265,8 @@ export interface ComparisonTableOptions {
 export function comparisonTable(b: Benchmark, cond: ConditionResults, opts: ComparisonTableOptions = {}): Table {
   const dm = cond.deltaM;
   const reference = dm.available ? cond.resolution.reference : null;
-  const columns = [...metricColumns(b.columns), deltaColumn(), ...(reference !== null ? [pairedColumn(reference)] : [])];
+  const metricCols = metricColumns(b.columns);
+  const columns = [...metricCols, deltaColumn(), ...(reference !== null ? [pairedColumn(reference)] : [])];
   const rows: RawRow[] = cond.rows.map((r) => ({
     label: r.label,
     kind: r.kind,
@@ -275,7 +276,9 @@ export function comparisonTable(b: Benchmark, cond: ConditionResults, opts: Comp
       ...r.metrics.map((s, j) => {
         const c = fromSummary(s);
         const t = cond.trivialBest[j];
-        return r.notBeatingTrivial?.[j] && t ? { ...c, flags: ['not-beating-trivial' as const], note: `does not beat ${t.label} (${Number(t.mean.toPrecision(4))})` } : c;
+        const vsEw = reference !== null ? pairedMetricNote(r.pairedMetricsVsEW?.[j] ?? null, reference, metricCols[j]!.displayScale) : null;
+        const notes = [...(r.notBeatingTrivial?.[j] && t ? [`does not beat ${t.label} (${Number(t.mean.toPrecision(4))})`] : []), ...(vsEw ? [vsEw] : [])];
+        return { ...c, ...(r.notBeatingTrivial?.[j] && t ? { flags: ['not-beating-trivial' as const] } : {}), ...(notes.length ? { note: notes.join('; ') } : {}) };
       }),
       dm.excluded.length ? { ...fromSummary(r.deltaM), flags: ['deltam-excluded' as const], note: `Δm% without ${dm.excluded.map((e) => `${e.task}.${e.name}`).join(', ')} (floor rule)` } : fromSummary(r.deltaM),
       ...(reference !== null ? [pairedCell(r, cond)] : []),

@@ -183,6 +183,14 @@ t.test('the table: cells, marker, n, and the resolution line', async (t) => {
   t.equal(table.resolution!.text, 'Resolution: EW Δm% seed std 2.50 pp (n = 3); a paired difference of ≥ 15.88 pp vs EW is detectable with 2–3 shared seeds (median half-width of the 3 paired 95% intervals).');
   t.match(table.spec.join('\n'), /Seeds: n = 3 per row, except UW \(1\), PCGrad \(2\); Δm% cells are the mean ± sample std \(n − 1\)/);
   t.match(table.spec.join('\n'), /Δm% − EW: per method, the per-seed differences/);
+  // Per metric, in the cell's tooltip: CAGrad B.err − EW's = −0.2, −0.2, −0.1 → −0.1667 ± 0.1434;
+  // PCGrad's = +0.2, −0.1 → +0.05 ± 12.706205 · 0.2121/√2 = 1.906.
+  const errCol = table.columns.findIndex((c) => c.id === 'B.err');
+  const caErr = rows(table).find((r) => r.label === 'CAGrad')!.cells[errCol]!;
+  t.equal(caErr.note, 'vs EW, paired over 3 seeds: -0.167 [-0.31, -0.0232], excludes 0');
+  t.equal(rows(table).find((r) => r.label === 'PCGrad')!.cells[errCol]!.note, 'vs EW, paired over 2 seeds: +0.05 [-1.86, 1.96]');
+  t.equal(rows(table).find((r) => r.label === 'UW')!.cells[errCol]!.note, undefined, 'one shared seed: no interval');
+  t.equal(rows(table).find((r) => r.label === 'EW')!.cells[errCol]!.note, undefined);
 });
 
 t.test('every format carries the column, the marker and the resolution line', async (t) => {
