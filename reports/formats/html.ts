@@ -73,7 +73,7 @@ table.results caption { text-align: left; font-weight: 600; padding: 4px 0; }
 table.results th, table.results td { padding: 3px 8px; border-bottom: 1px solid #ddd; white-space: nowrap; }
 table.results thead th { border-bottom: 2px solid #555; text-align: center; }
 table.results td { text-align: right; font-variant-numeric: tabular-nums; }
-table.results tbody th { text-align: left; font-weight: normal; }
+table.results tbody th { text-align: left; font-weight: normal; white-space: normal; min-width: 9em; }
 table.results tr.section th { text-align: left; font-style: italic; background: #f3f3f3; }
 table.results tr.published { color: #555; background: #fafaf0; }
 table.results tr.kind-baseline { background: #eef4fb; }
