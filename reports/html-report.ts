@@ -162,7 +162,9 @@ function summaryHtml(model: ResultsModel): string {
     const rows = (clean?.rows ?? []).filter((r) => r.kind !== 'baseline' && r.kind !== 'trivial' && r.deltaM);
     if (!rows.length) return [];
     const top = rows.reduce((a, r) => (r.deltaM!.mean > a.deltaM!.mean ? r : a));
-    return [`<li>${escapeHtml(b.id)}: best Δm% in ${escapeHtml(clean!.condition)} is <b>${escapeHtml(top.label)}</b> (${top.deltaM!.mean.toFixed(2)}%${top.deltaM!.std !== null ? ` ± ${top.deltaM!.std.toFixed(2)}` : ''}, ${top.deltaM!.n} seed${top.deltaM!.n === 1 ? '' : 's'}) of ${rows.length} methods</li>`];
+    const p = top.pairedVsEW;
+    const vsEw = p?.ci ? `; ${p.mean! >= 0 ? '+' : ''}${p.mean!.toFixed(2)} pp vs ${escapeHtml(clean!.resolution.reference!)}, 95% paired interval [${p.ci.lower.toFixed(2)}, ${p.ci.upper.toFixed(2)}]${p.excludesZero ? '' : ', not distinguishable from it'}` : '';
+    return [`<li>${escapeHtml(b.id)}: best Δm% in ${escapeHtml(clean!.condition)} is <b>${escapeHtml(top.label)}</b> (${top.deltaM!.mean.toFixed(2)}%${top.deltaM!.std !== null ? ` ± ${top.deltaM!.std.toFixed(2)}` : ''}, ${top.deltaM!.n} seed${top.deltaM!.n === 1 ? '' : 's'}) of ${rows.length} methods${vsEw}</li>`];
   });
   return `<div class="summary"><p>${parts.join(', ')}.${inFlight ? ' <span class="warn">The sweep is still in progress: this report shows what had finished when it was made.</span>' : ''}</p>${best.length ? `<ul>${best.join('')}</ul>` : '<p>No completed method runs with a Δm% yet.</p>'}</div>`;
 }

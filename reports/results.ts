@@ -18,6 +18,7 @@
  * not beat them.
  */
 import { deltaMInScope, deltaMScope, describeExclusion, screenBaseline, type DeltaMAveraging, type ExcludedMetric, type MetricDecl } from '../src/metrics/deltam.js';
+import { median, pairedComparison, type PairedComparison } from '../src/metrics/paired.js';
 import { confidenceInterval, mean, sampleStd } from '../src/metrics/stats.js';
 import { columnsFor, type MetricColumn, tryTask } from './columns.js';
 import { noiseTableColumns } from './labels.js';
@@ -28,6 +29,7 @@ import { bestTrivial, notBeatingTrivial, TRIVIAL_METHOD, type TrivialBest } from
 export { inferDirection, type MetricColumn } from './columns.js';
 export { compareConditions, compareRows, rowKind, type RowKind } from './ordering.js';
 export type { ExcludedMetric } from '../src/metrics/deltam.js';
+export type { PairedComparison } from '../src/metrics/paired.js';
 export type { TrivialBest } from './trivial.js';
 
 /** Summary of one quantity over seeds. */
@@ -59,6 +61,27 @@ export interface ResultRow {
   readonly components?: readonly string[];
   /** Per column: the mean does not beat the best trivial row's (always false for trivial rows). */
   readonly notBeatingTrivial?: readonly boolean[];
+  /**
+   * Paired comparison of this row's per-seed Δm% with EW's over the seeds both have (trained
+   * methods other than EW only; the baseline, single-task and trivial rows never get one).
+   */
+  readonly pairedVsEW?: PairedComparison;
+  /** The same per metric (aligned with the columns; null where this row or EW has no value). */
+  readonly pairedMetricsVsEW?: readonly (PairedComparison | null)[];
+}
+
+/** What a paired comparison against EW can resolve in one condition (the table's resolution line). */
+export interface Resolution {
+  /** EW's row label; null when the condition has no EW row with a Δm%. */
+  readonly reference: string | null;
+  /** EW's Δm% over seeds (its std is the seed spread). */
+  readonly referenceDeltaM: Summary | null;
+  /** Methods compared with EW over ≥ 2 shared seeds. */
+  readonly compared: number;
+  /** Median over those methods of the 95% paired interval's half-width (pp); null when none. */
+  readonly detectable: number | null;
+  /** Shared-seed counts of those comparisons (distinct, ascending). */
+  readonly pairedSeeds: readonly number[];
 }
 
 /** How Δm% was computed in one condition (printed with every table). */
@@ -85,6 +108,7 @@ export interface ConditionResults {
   readonly deltaM: DeltaMInfo;
   /** Per column: the best trivial-predictor mean (null without trivial rows). */
   readonly trivialBest: readonly (TrivialBest | null)[];
+  readonly resolution: Resolution;
 }
 
 /** One label across evaluation conditions, Δm% against its own clean result (the noise tables). */
@@ -376,7 +400,8 @@ function buildBenchmark(
       rows.push({ ...row, deltaM: d.s, deltaMPairing: d.pairing });
     }
     const trivialBest = bestTrivial(rows, columns);
-    const flagged = rows.map((r) => (trivialBest.some((x) => x !== null) ? { ...r, notBeatingTrivial: notBeatingTrivial(r, trivialBest, columns) } : r));
+    const { rows: paired, resolution } = pairWithEW(rows);
+    const flagged = paired.map((r) => (trivialBest.some((x) => x !== null) ? { ...r, notBeatingTrivial: notBeatingTrivial(r, trivialBest, columns) } : r));
     if (available) {
       const pairings = distinct(rows.map((r) => r.deltaMPairing));
       dmNote =
@@ -398,6 +423,7 @@ function buildBenchmark(
         droppedTasks: available ? scope.droppedTasks : [],
       },
       trivialBest,
+      resolution,
     };
   });
 
@@ -501,6 +527,33 @@ function robustnessEntries(
   }
   robustness.sort((a, b) => compareRows(a, b));
   return robustness;
+}
+
+/** Rows that get a paired comparison with EW: trained methods (not the baseline, single-task or trivial rows). */
+const PAIRED_KINDS: readonly RowKind[] = ['loss-weighting', 'gradient-aggregation', 'other'];
+
+/**
+ * Each trained method's per-seed Δm% against EW's (the same seeds, each Δm% against that seed's
+ * baseline), and the resolution of the condition: EW's Δm% seed spread and the median half-width
+ * of the paired intervals.
+ */
+function pairWithEW(rows: readonly ResultRow[]): { rows: ResultRow[]; resolution: Resolution } {
+  const ews = rows.filter((r) => r.method === 'ew' && PAIRED_KINDS.includes(r.kind) && r.deltaM);
+  const ew = ews.find((r) => r.label === 'EW') ?? ews[0];
+  if (!ew) return { rows: [...rows], resolution: { reference: null, referenceDeltaM: null, compared: 0, detectable: null, pairedSeeds: [] } };
+  const perMetric = (r: ResultRow): (PairedComparison | null)[] => r.metrics.map((s, j) => (s && ew.metrics[j] ? pairedComparison(s, ew.metrics[j]!) : null));
+  const out = rows.map((r) => (r === ew || !PAIRED_KINDS.includes(r.kind) || !r.deltaM ? r : { ...r, pairedVsEW: pairedComparison(r.deltaM, ew.deltaM!), pairedMetricsVsEW: perMetric(r) }));
+  const widths = out.flatMap((r) => (r.pairedVsEW?.ci ? [r.pairedVsEW] : []));
+  return {
+    rows: out,
+    resolution: {
+      reference: ew.label,
+      referenceDeltaM: ew.deltaM,
+      compared: widths.length,
+      detectable: widths.length ? median(widths.map((p) => p.ci!.halfWidth)) : null,
+      pairedSeeds: [...new Set(widths.map((p) => p.n))].sort((a, b) => a - b),
+    },
+  };
 }
 
 /** Δm% declarations of columns (with their floors), or null when a direction is unknown. */

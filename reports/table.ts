@@ -12,16 +12,19 @@
  */
 import { DEFAULT_METRIC_FLOOR, describeExclusion, type DeltaMAveraging, type ExcludedMetric } from '../src/metrics/deltam.js';
 import { incompleteFootnote, outcomeOf, type OutcomeInfo } from './incomplete.js';
+import { PAIRED_COLUMN_ID, pairedCell, pairedMetricNote, pairedSpecLine, resolutionOf, seedsLine, type TableResolution } from './paired.js';
 import { publishedTablesFor, type PublishedTable } from './paper.js';
 import type { Benchmark, ConditionResults, IncompleteRun, MetricColumn, RowKind, Summary } from './results.js';
 
 export type Mark = 'best' | 'second' | null;
 
 /** Why a cell is flagged: it averages fewer seeds than its row has, it does not beat the best trivial row, or its Δm% leaves metrics out. */
-export type CellFlag = 'partial' | 'not-beating-trivial' | 'deltam-excluded';
+export type CellFlag = 'partial' | 'not-beating-trivial' | 'deltam-excluded' | 'paired-significant';
 
 /** Symbols of the flags in text formats. */
-export const FLAG_SYMBOLS = { 'not-beating-trivial': '†', 'deltam-excluded': '‡' } as const;
+export const FLAG_SYMBOLS = { 'not-beating-trivial': '†', 'deltam-excluded': '‡', 'paired-significant': '*' } as const;
+
+export { PAIRED_COLUMN_ID, type TableResolution } from './paired.js';
 
 export interface TableCell {
   /** Raw values in the metric's own unit (the CSV writes these). */
@@ -50,6 +53,8 @@ export interface TableColumn {
   readonly higherIsBetter: boolean | null;
   /** Display multiplier (100 for a `fraction` unit shown in %). */
   readonly displayScale: number;
+  /** False for a column never marked best/second (the paired comparison with EW). */
+  readonly ranked?: boolean;
 }
 
 export type TableRowKind = RowKind | 'published' | 'condition' | 'incomplete';
@@ -79,6 +84,8 @@ export interface Table {
   /** The Δm% specification and marking rule, printed with every table. */
   readonly spec: readonly string[];
   readonly notes: readonly string[];
+  /** The resolution line under a comparison table (null where Δm% is unavailable, and for the noise tables). */
+  readonly resolution?: TableResolution | null;
 }
 
 const SECTION_TITLES: Record<RowKind, string | null> = {
@@ -115,6 +122,10 @@ function deltaColumn(header = 'Δm%'): TableColumn {
   return { id: 'deltaM', task: '', name: 'deltaM', header, arrow: '↑', higherIsBetter: true, displayScale: 1 };
 }
 
+function pairedColumn(reference: string): TableColumn {
+  return { id: PAIRED_COLUMN_ID, task: '', name: PAIRED_COLUMN_ID, header: `Δm% − ${reference}`, arrow: '↑', higherIsBetter: true, displayScale: 1, ranked: false };
+}
+
 /** Decimals for a column from the magnitude of its (display-scaled) values: about 3 significant digits. */
 export function columnDecimals(values: readonly number[]): number {
   const finite = values.filter((v) => Number.isFinite(v)).map(Math.abs);
@@ -138,6 +149,8 @@ interface RawCell {
   n: number;
   ci95: readonly [number, number] | null;
   text?: string;
+  /** The text already says everything (its seed count and flags): nothing is appended. */
+  final?: boolean;
   flags?: CellFlag[];
   note?: string;
 }
@@ -161,13 +174,13 @@ interface RawRow {
  * Turn raw rows into a table: fixed decimals per column, mean ± std text, marks (best, second)
  * per column among the rows `markable` accepts.
  */
-function finish(title: string, groups: Table['groups'], columns: TableColumn[], rows: RawRow[], spec: string[], notes: string[], markable: (r: RawRow) => boolean): Table {
-  const decimals = columns.map((c, j) => (c.id === 'deltaM' ? 2 : columnDecimals(rows.map((r) => (r.cells[j]?.mean ?? NaN) * c.displayScale))));
+function finish(title: string, groups: Table['groups'], columns: TableColumn[], rows: RawRow[], spec: string[], notes: string[], markable: (r: RawRow) => boolean, resolution: TableResolution | null = null): Table {
+  const decimals = columns.map((c, j) => (c.task === '' ? 2 : columnDecimals(rows.map((r) => (r.cells[j]?.mean ?? NaN) * c.displayScale))));
   const marks: Mark[][] = rows.map((r) => r.cells.map(() => null));
   // A cell averaging fewer seeds than its row has is never ranked.
   const complete = (r: RawRow, j: number): boolean => (r.cells[j]?.n ?? 0) >= r.seeds;
   columns.forEach((c, j) => {
-    if (c.higherIsBetter === null) return;
+    if (c.higherIsBetter === null || c.ranked === false) return;
     const cands = rows.map((r, i) => ({ i, v: r.cells[j]?.mean ?? null })).filter((x): x is { i: number; v: number } => markable(rows[x.i]!) && complete(rows[x.i]!, j) && x.v !== null && Number.isFinite(x.v));
     if (cands.length < 2) return;
     const distinctVals = [...new Set(cands.map((x) => x.v))].sort((a, b) => (c.higherIsBetter ? b - a : a - b));
@@ -187,6 +200,7 @@ function finish(title: string, groups: Table['groups'], columns: TableColumn[], 
         if (cell.std !== null && cell.n >= 2) text += ` ± ${formatFixed(cell.std * col.displayScale, d)}`;
       }
       const flags = [...(cell.flags ?? [])];
+      if (cell.final) return { mean: cell.mean, std: cell.std, n: cell.n, of: r.seeds, ci95: cell.ci95, text, mark: null, flags, ...(cell.note ? { note: cell.note } : {}) };
       for (const f of ['not-beating-trivial', 'deltam-excluded'] as const) if (flags.includes(f) && cell.mean !== null) text += FLAG_SYMBOLS[f];
       if (!r.published && cell.n < r.seeds) {
         flags.push('partial');
@@ -200,15 +214,16 @@ function finish(title: string, groups: Table['groups'], columns: TableColumn[], 
     if (last && last.title === r.section) last.rows.push(row);
     else sections.push({ title: r.section, rows: [row] });
   });
-  return { title, groups, columns, sections, spec, notes };
+  return { title, groups, columns, sections, spec, notes, resolution };
 }
 
 function taskGroups(columns: readonly TableColumn[]): { title: string; span: number }[] {
   const groups: { title: string; span: number }[] = [];
   for (const c of columns) {
-    const title = c.id === 'deltaM' ? '' : c.task;
+    const title = c.task;
     const last = groups[groups.length - 1];
-    if (last && last.title === title && c.id !== 'deltaM') last.span++;
+    // Δm% and the paired comparison stand alone; metric columns group by task.
+    if (last && last.title === title && title !== '') last.span++;
     else groups.push({ title, span: 1 });
   }
   return groups;
@@ -248,8 +263,10 @@ export interface ComparisonTableOptions {
 
 /** The optimizer comparison of one benchmark in one condition (Table II / III layout). */
 export function comparisonTable(b: Benchmark, cond: ConditionResults, opts: ComparisonTableOptions = {}): Table {
-  const columns = [...metricColumns(b.columns), deltaColumn()];
   const dm = cond.deltaM;
+  const reference = dm.available ? cond.resolution.reference : null;
+  const metricCols = metricColumns(b.columns);
+  const columns = [...metricCols, deltaColumn(), ...(reference !== null ? [pairedColumn(reference)] : [])];
   const rows: RawRow[] = cond.rows.map((r) => ({
     label: r.label,
     kind: r.kind,
@@ -259,16 +276,19 @@ export function comparisonTable(b: Benchmark, cond: ConditionResults, opts: Comp
       ...r.metrics.map((s, j) => {
         const c = fromSummary(s);
         const t = cond.trivialBest[j];
-        return r.notBeatingTrivial?.[j] && t ? { ...c, flags: ['not-beating-trivial' as const], note: `does not beat ${t.label} (${Number(t.mean.toPrecision(4))})` } : c;
+        const vsEw = reference !== null ? pairedMetricNote(r.pairedMetricsVsEW?.[j] ?? null, reference, metricCols[j]!.displayScale) : null;
+        const notes = [...(r.notBeatingTrivial?.[j] && t ? [`does not beat ${t.label} (${Number(t.mean.toPrecision(4))})`] : []), ...(vsEw ? [vsEw] : [])];
+        return { ...c, ...(r.notBeatingTrivial?.[j] && t ? { flags: ['not-beating-trivial' as const] } : {}), ...(notes.length ? { note: notes.join('; ') } : {}) };
       }),
       dm.excluded.length ? { ...fromSummary(r.deltaM), flags: ['deltam-excluded' as const], note: `Δm% without ${dm.excluded.map((e) => `${e.task}.${e.name}`).join(', ')} (floor rule)` } : fromSummary(r.deltaM),
+      ...(reference !== null ? [pairedCell(r, cond)] : []),
     ],
     section: SECTION_TITLES[r.kind],
   }));
   rows.push(...incompleteRows(b.incomplete, columns.length));
   const notes = [...b.notes, ...incompleteFootnote(b.incomplete)];
   const published = opts.published === false || cond.condition !== 'clean' ? [] : publishedTablesFor(b.task, 'methods');
-  for (const p of published) rows.push(...publishedRows(p, b.columns, null));
+  for (const p of published) rows.push(...publishedRows(p, b.columns, null, reference !== null ? 1 : 0));
   const spec = [
     formulaLine(dm.averaging),
     `Directions: ${b.columns.map((c) => `${c.task}.${c.name} ${c.higherIsBetter === null ? '(unknown)' : c.higherIsBetter ? '↑' : '↓'}`).join(', ')}${b.columns.some((c) => c.inferred) ? ' (inferred from the metric names)' : ''}.`,
@@ -278,12 +298,15 @@ export function comparisonTable(b: Benchmark, cond: ConditionResults, opts: Comp
     `${dm.available ? `${dm.note} (a seed lacking any metric that enters has none)` : `Δm%: ${dm.note}`}; cells are mean ± sample std over seeds, — where no seed has a value (95% Student-t intervals in the CSV and the HTML tooltips).`,
     'Marks: bold = best, underlined = second best in each column among the measured methods (baseline, trivial and published rows, and cells missing seeds, not ranked).',
   ];
+  const seeds = dm.available ? seedsLine(rows) : null;
+  if (seeds) spec.push(seeds);
+  if (reference !== null) spec.push(pairedSpecLine(reference));
   if (published.length) spec.push(`Published rows: numbers as printed in ${published.map((p) => p.caption).join('; ')}, converted to the metrics' units; their Δm% is the published one (against the published baseline).`);
   const trivial = trivialLine(columns, cond);
   if (trivial) spec.push(trivial);
   const partial = partialLine(rows);
   if (partial) spec.push(partial);
-  return finish(`${b.taskDisplayName} (${b.id}), condition ${cond.condition}`, taskGroups(columns), columns, rows, spec, notes, (r) => !r.published && r.kind !== 'baseline' && r.kind !== 'single-task' && r.kind !== 'trivial' && r.kind !== 'incomplete');
+  return finish(`${b.taskDisplayName} (${b.id}), condition ${cond.condition}`, taskGroups(columns), columns, rows, spec, notes, (r) => !r.published && r.kind !== 'baseline' && r.kind !== 'single-task' && r.kind !== 'trivial' && r.kind !== 'incomplete', dm.available ? resolutionOf(cond) : null);
 }
 
 /** The floor rule, with each metric's floor. */
@@ -313,12 +336,12 @@ function trivialLine(columns: readonly TableColumn[], cond: ConditionResults): s
 
 /** The n=k/N footnote, when some cell averages fewer seeds than its row has. */
 function partialLine(rows: readonly RawRow[]): string | null {
-  if (!rows.some((r) => !r.published && r.cells.some((c) => c.n < r.seeds))) return null;
-  return 'n=k/N: the cell averages k of the row’s N seeds; in the others the value is undefined (NULL or NaN, e.g. too few matched beats) or, for Δm%, a metric that enters is; these count as failures and are never marked best or second.';
+  if (!rows.some((r) => !r.published && r.cells.some((c) => (c.final ? c.flags?.includes('partial') : c.n < r.seeds)))) return null;
+  return 'n=k/N: the cell averages k of the row’s N seeds; in the others the value is undefined (NULL or NaN, e.g. too few matched beats) or, for Δm%, a metric that enters is (for Δm% − EW, the row’s or EW’s Δm% is); these count as failures and are never marked best or second.';
 }
 
 /** Rows of a published table, columns matched to the benchmark's by task and metric name. */
-function publishedRows(p: PublishedTable, columns: readonly MetricColumn[], conditions: readonly string[] | null): RawRow[] {
+function publishedRows(p: PublishedTable, columns: readonly MetricColumn[], conditions: readonly string[] | null, extra = 0): RawRow[] {
   const index = columns.map((c) => p.columns.findIndex((pc) => pc.task === c.task && pc.metric === c.name));
   const section = `Published: ${p.caption}`;
   return p.rows
@@ -339,6 +362,8 @@ function publishedRows(p: PublishedTable, columns: readonly MetricColumn[], cond
           return { mean: value, std: null, n: 1, ci95: null, text: String(shown) };
         }),
         r.deltaM === null ? { mean: null, std: null, n: 0, ci95: null, ...(r.failed ? { text: 'failed' } : {}) } : { mean: r.deltaM, std: null, n: 1, ci95: null, text: formatFixed(r.deltaM, 2) },
+        // Columns after Δm% (the paired comparison): nothing from a published table.
+        ...Array.from({ length: extra }, (): RawCell => ({ mean: null, std: null, n: 0, ci95: null })),
       ],
     }));
 }

@@ -3,7 +3,7 @@
  * one row per table row, raw values in the metrics' own units at full precision with mean, std,
  * 95% interval and mark per column; runs that did not complete are rows with their outcome in
  * `note`, and per column the seeds averaged (`:n`) and flags (`partial`, `not-beating-trivial`,
- * `deltam-excluded`, space-separated). No comment lines: the title and the Δm% specification go to the sidecar JSON. The
+ * `deltam-excluded`, `paired-significant`, space-separated). No comment lines: the title and the Δm% specification go to the sidecar JSON. The
  * default CSV is the tidy one (tidy-csv.ts). Text cells that a spreadsheet would execute as a
  * formula are prefixed with an apostrophe.
  */

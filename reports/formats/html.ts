@@ -1,7 +1,8 @@
 /**
  * HTML: a `<table>` per table with task group headings, best in `<strong>`, second best in `<u>`,
  * the 95% interval, seed count (n=k/N) and flag explanations as a tooltip, flags as cell classes
- * (`partial`, `not-beating-trivial`, `deltam-excluded`), and the Δm% specification below. The fragment is
+ * (`partial`, `not-beating-trivial`, `deltam-excluded`, `paired-significant`), the resolution line and the Δm%
+ * specification below. The fragment is
  * what the HTML report embeds; the format itself writes a small standalone page.
  */
 import type { Table, TableCell, TableFormat } from './types.js';
@@ -59,6 +60,7 @@ export function renderHtmlTable(t: Table, extra?: ExtraColumn): string {
     `<thead><tr>${top.join('')}</tr>${second.length ? `<tr>${second.join('')}</tr>` : ''}</thead>`,
     `<tbody>${body.join('\n')}</tbody>`,
     '</table></div>',
+    ...(t.resolution ? [`<p class="resolution">${escapeHtml(t.resolution.text)}</p>`] : []),
     `<ul class="spec">${t.spec.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}${t.notes.map((l) => `<li class="note">${escapeHtml(l)}</li>`).join('')}</ul>`,
     '</div>',
   ].join('\n');
@@ -71,7 +73,7 @@ table.results caption { text-align: left; font-weight: 600; padding: 4px 0; }
 table.results th, table.results td { padding: 3px 8px; border-bottom: 1px solid #ddd; white-space: nowrap; }
 table.results thead th { border-bottom: 2px solid #555; text-align: center; }
 table.results td { text-align: right; font-variant-numeric: tabular-nums; }
-table.results tbody th { text-align: left; font-weight: normal; }
+table.results tbody th { text-align: left; font-weight: normal; white-space: normal; min-width: 9em; }
 table.results tr.section th { text-align: left; font-style: italic; background: #f3f3f3; }
 table.results tr.published { color: #555; background: #fafaf0; }
 table.results tr.kind-baseline { background: #eef4fb; }
@@ -80,6 +82,7 @@ table.results td.not-beating-trivial { background: #fdecea; }
 table.results td.partial { color: #8a5a00; }
 table.results tr.kind-incomplete th { color: #b00020; }
 table.results td.extra { color: #444; }
+p.resolution { font-size: 13px; margin: 4px 0 0; }
 ul.spec { font-size: 12px; color: #333; margin: 4px 0 16px; padding-left: 18px; }
 ul.spec li.note { color: #8a5a00; }
 `;

@@ -71,7 +71,7 @@ export function renderLatexTable(t: Table): string {
     for (const r of s.rows) lines.push(`${escapeLatex(r.label)} & ${r.cells.map(cellTex).join(' & ')} \\\\`);
   });
   lines.push('\\bottomrule', '\\end{tabular}');
-  lines.push(`\\par\\smallskip{\\footnotesize ${[...t.spec, ...t.notes.map((x) => `Note: ${x}`)].map(escapeLatex).join(' \\\\\n')}\\par}`);
+  lines.push(`\\par\\smallskip{\\footnotesize ${[...(t.resolution ? [t.resolution.text] : []), ...t.spec, ...t.notes.map((x) => `Note: ${x}`)].map(escapeLatex).join(' \\\\\n')}\\par}`);
   lines.push('\\end{table}');
   return `${lines.join('\n')}\n`;
 }

@@ -27,7 +27,7 @@ export function renderMarkdownTable(t: Table): string {
     if (s.title) lines.push(`| ${[`*${escapeMarkdown(s.title)}*`, ...t.columns.map(() => '')].join(' | ')} |`);
     for (const r of s.rows) lines.push(`| ${[escapeMarkdown(r.label), ...r.cells.map(cellText)].join(' | ')} |`);
   }
-  const out = [`### ${escapeMarkdown(t.title)}`, '', ...lines, '', ...t.spec.map((l) => `- ${escapeMarkdown(l)}`)];
+  const out = [`### ${escapeMarkdown(t.title)}`, '', ...lines, '', ...(t.resolution ? [escapeMarkdown(t.resolution.text), ''] : []), ...t.spec.map((l) => `- ${escapeMarkdown(l)}`)];
   if (t.notes.length) out.push(...t.notes.map((n) => `- Note: ${escapeMarkdown(n)}`));
   return `${out.join('\n')}\n`;
 }

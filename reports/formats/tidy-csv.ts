@@ -1,7 +1,8 @@
 /**
  * The tidy (long) CSV of a record: ONE header line, then one row per run × metric × condition
  * with the run's identity beside each value, so `csv.DictReader` and `pandas.read_csv` take it
- * as it is. Per-seed Δm% rows carry metric `deltaM`; a run that did not complete is one row with
+ * as it is. Per-seed Δm% rows carry metric `deltaM`, and per-seed differences from EW's Δm% (the
+ * paired comparison) metric `deltaM_vs_EW`; a run that did not complete is one row with
  * its status and what happened, and no value. The metadata (Δm% specification, notes, filters)
  * goes to a sidecar JSON (`x.csv` → `x.json`), never into comment lines.
  */
@@ -10,6 +11,7 @@ import { neutralise } from './csv.js';
 import { outcomeOf } from '../incomplete.js';
 import type { Benchmark, ResultsModel } from '../results.js';
 import type { RecordSnapshot, RunRecord } from '../source.js';
+import { PAIRED_COLUMN_ID } from '../paired.js';
 import type { Table } from '../table.js';
 
 export const TIDY_COLUMNS = ['benchmark', 'label', 'method', 'params', 'seed', 'run_id', 'experiment', 'epochs', 'status', 'task', 'metric', 'direction', 'condition', 'value', 'note'] as const;
@@ -28,7 +30,7 @@ export const TIDY_COLUMN_DOCS: Record<(typeof TIDY_COLUMNS)[number], string> = {
   epochs: 'epochs the run was configured for',
   status: 'completed, errored, aborted, running or pending',
   task: "the MTL task the metric belongs to ('' for deltaM)",
-  metric: "metric name, or deltaM (Δm% of this run against the single-task baseline)",
+  metric: "metric name, deltaM (Δm% of this run against the same seed's single-task baseline), or deltaM_vs_EW (this run's Δm% minus EW's at the same seed)",
   direction: "'higher' or 'lower' is better ('' unknown)",
   condition: 'evaluation condition (clean, snr-3dB, abrupt2s@-9dB, ...)',
   value: "the final test value of the selected epoch, in the metric's own unit (empty for runs that did not complete)",
@@ -96,10 +98,26 @@ export function tidyRows(model: ResultsModel, snap: RecordSnapshot, opts: { cond
           const r = runOf.get(`${row.label}\u0000${row.deltaM!.seeds[i]}`);
           if (r) out.push({ ...base(r), task: '', metric: 'deltaM', direction: 'higher', condition: c.condition, value: v, note: '' });
         });
+        row.pairedVsEW?.differences.forEach((v, i) => {
+          const r = runOf.get(`${row.label}\u0000${row.pairedVsEW!.seeds[i]}`);
+          if (r) out.push({ ...base(r), task: '', metric: PAIRED_COLUMN_ID, direction: 'higher', condition: c.condition, value: v, note: '' });
+        });
       }
     }
   }
   return out;
+}
+
+/** The paired comparison of every row of a table that has one: n, mean, std, 95% interval, excludes 0. */
+function pairedSummaries(t: Table): object[] {
+  const j = t.columns.findIndex((c) => c.id === PAIRED_COLUMN_ID);
+  if (j < 0) return [];
+  return t.sections.flatMap((s) =>
+    s.rows.flatMap((r) => {
+      const c = r.cells[j]!;
+      return c.n > 0 ? [{ label: r.label, n: c.n, of: c.of, mean: c.mean, std: c.std, ci95: c.ci95, excludesZero: c.ci95 ? c.flags.includes('paired-significant') : null }] : [];
+    }),
+  );
 }
 
 export function renderTidyCsv(rows: readonly TidyRow[]): string {
@@ -116,7 +134,7 @@ export function csvSidecar(model: ResultsModel, tables: readonly Table[], opts: 
     generatedAt: model.generatedAt,
     filters: Object.fromEntries(Object.entries(opts.filters).filter(([, v]) => v !== undefined)),
     ...(opts.layout === 'tidy' ? { columns: TIDY_COLUMN_DOCS } : {}),
-    tables: tables.map((t) => ({ title: t.title, deltaMSpecification: t.spec, notes: t.notes })),
+    tables: tables.map((t) => ({ title: t.title, deltaMSpecification: t.spec, notes: t.notes, ...(t.resolution ? { resolution: t.resolution, pairedVsEW: pairedSummaries(t) } : {}) })),
     notCompleted: model.incomplete.map((r) => ({ benchmark: r.benchmark, label: r.label, seed: r.seed, status: r.status, epochsDone: r.epochsDone, epochs: r.epochs, ...outcomeOf(r), error: r.error })),
   };
 }

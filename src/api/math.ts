@@ -7,3 +7,4 @@ export * from '../../optimizers/solvers/newton.js';
 export * from '../../optimizers/solvers/nonneg-qp.js';
 export * from '../../optimizers/solvers/simplex.js';
 export * from '../metrics/deltam.js';
+export { pairedComparison, type PairedComparison, type SeedValues } from '../metrics/paired.js';

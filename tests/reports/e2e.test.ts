@@ -47,16 +47,34 @@ t.test('table from a real run: layout, n = 2, Δm% equal to a recomputation from
     (raw.prepare("SELECT e.value FROM evaluations e JOIN runs r ON r.id = e.run_id WHERE r.label = ? AND r.seed = ? AND e.task = ? AND e.metric = 'mse' AND e.condition = 'clean'").get(label, seed, task) as { value: number }).value;
   const tasks = getTask('regression').taskNames;
   const decls = getTask('regression').metrics;
+  const dmOf = (label: string, seed: number): number =>
+    deltaM(
+      decls,
+      tasks.map((tk) => val(`STL(${tk})`, seed, tk)),
+      tasks.map((tk) => val(label, seed, tk)),
+      'per-task',
+    );
   for (const seed of [0, 1]) {
-    const base = tasks.map((tk) => val(`STL(${tk})`, seed, tk));
-    const ew = tasks.map((tk) => val('EW', seed, tk));
     const i = clean.rows[1]!.deltaM!.seeds.indexOf(seed);
-    t.ok(Math.abs(clean.rows[1]!.deltaM!.values[i]! - deltaM(decls, base, ew, 'per-task')) < 1e-12, `EW Δm% seed ${seed}`);
+    t.ok(Math.abs(clean.rows[1]!.deltaM!.values[i]! - dmOf('EW', seed)) < 1e-12, `EW Δm% seed ${seed}`);
   }
+  // The paired comparison with EW, from the raw rows: with two seeds the 95% half-width is
+  // t(0.975, 1) · |d0 − d1| / 2, t(0.975, 1) = 12.706205.
+  const widths: number[] = [];
+  for (const row of clean.rows.slice(2)) {
+    const d = [0, 1].map((seed) => dmOf(row.label, seed) - dmOf('EW', seed));
+    const p = row.pairedVsEW!;
+    t.ok(p.differences.every((v, i) => Math.abs(v - d[i]!) < 1e-9), `${row.label}: per-seed differences`);
+    const hw = (12.706205 * Math.abs(d[0]! - d[1]!)) / 2;
+    t.ok(Math.abs(p.ci!.halfWidth - hw) <= 1e-6 * Math.max(1, hw), `${row.label}: half-width ${p.ci!.halfWidth} vs ${hw}`);
+    widths.push(hw);
+  }
+  t.ok(Math.abs(clean.resolution.detectable! - (widths[0]! + widths[1]!) / 2) <= 1e-6 * Math.max(1, widths[0]!), 'detectable difference: the median of the two half-widths');
   raw.close();
   const md = getFormat('md').render([comparisonTable(b, clean)]);
   t.match(md, /\| Single-task baseline \| [\d.]+ ± [\d.]+ \|/);
   t.match(md, /Directions: task0\.mse ↓, task1\.mse ↓, task2\.mse ↓/);
+  t.match(md, /\n\nResolution: EW Δm% seed std \d+\.\d\d pp \(n = 2\); a paired difference of ≥ \d+\.\d\d pp vs EW is detectable with 2 seeds/);
 });
 
 t.test('HTML report and gate on the real run', async (t) => {

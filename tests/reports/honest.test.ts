@@ -145,10 +145,14 @@ t.test('n=k/N: an undefined metric is a failure that is shown, never a dropped s
   // A seed whose every value is NULL still counts.
   const ca = rowOf('CAGrad');
   t.equal(ca.seeds, 3);
-  t.ok(ca.cells.every((c) => c.n === 2 && c.text.endsWith('(n=2/3)')), 'CAGrad: every cell 2 of 3');
-  // Property over the whole table: no cell claims more seeds than it averages.
+  const metricCells = (r: TableRow) => r.cells.filter((_, j) => table.columns[j]!.id !== 'deltaM_vs_EW');
+  t.ok(metricCells(ca).every((c) => c.n === 2 && c.text.endsWith('(n=2/3)')), 'CAGrad: every cell 2 of 3');
+  // CAGrad's Δm% has seeds 0 and 1, EW's seeds 0 and 2: one shared seed, no interval.
+  t.same([ca.cells[col('deltaM_vs_EW')]!.text, ca.cells[col('deltaM_vs_EW')]!.n], ['n/a (1 seed)', 1]);
+  // Property over the whole table: no cell claims more seeds than it averages (the paired column
+  // has its own seed rule: tests/reports/paired.test.ts).
   for (const r of rows(table).filter(trained)) {
-    for (const c of r.cells) {
+    for (const c of metricCells(r)) {
       t.ok(c.n <= r.seeds);
       t.equal(c.flags.includes('partial'), c.n < r.seeds, `${r.label}: partial flag iff n < N`);
       t.equal(/\(n=\d+\/\d+\)$/.test(c.text), c.n < r.seeds);
@@ -162,7 +166,7 @@ t.test('† on trained cells that do not beat the best trivial row, with the tri
   const triv = rows(table).filter((r) => r.kind === 'trivial');
   let flagged = 0;
   table.columns.forEach((c, j) => {
-    if (c.id === 'deltaM') return;
+    if (c.task === '') return;
     const tv = triv.map((r) => r.cells[j]!.mean!);
     const best = c.higherIsBetter ? Math.max(...tv) : Math.min(...tv);
     for (const r of rows(table).filter(trained)) {
@@ -239,7 +243,7 @@ t.test('every format shows the trivial group, †, ‡ and n=k/N; CSV carries n 
 
   const html = renderHtmlTable(table);
   t.same(htmlProblems(html), []);
-  t.match(html, /<tr class="section"><th colspan="7" scope="colgroup">Trivial predictors<\/th><\/tr>/);
+  t.match(html, /<tr class="section"><th colspan="8" scope="colgroup">Trivial predictors<\/th><\/tr>/);
   t.match(html, /<tr class="kind-trivial"><th scope="row">Trivial: training mean<\/th>/);
   t.match(html, /<td class="not-beating-trivial" title="n=3\/3, 95% CI \[[^\]]+\]; does not beat Trivial: training mean \(0\.907\)">55\.00 ± 5\.00†<\/td>/);
   t.match(html, /<td class="partial" title="n=2\/3, 95% CI \[[^\]]+\]; averages 2 of 3 seeds: the others are undefined">5\.50 ± 0\.71 \(n=2\/3\)<\/td>/);
@@ -247,11 +251,11 @@ t.test('every format shows the trivial group, †, ‡ and n=k/N; CSV carries n 
 
   const tex = getFormat('latex').render([table]);
   t.ok(latexBraceDepthOk(tex));
-  t.match(tex, /\\multicolumn\{7\}\{l\}\{\\textit\{Trivial predictors\}\} \\\\/);
+  t.match(tex, /\\multicolumn\{8\}\{l\}\{\\textit\{Trivial predictors\}\} \\\\/);
   t.match(tex, /EW & .* & 55\.00 \$\\pm\$ 5\.00\{\\dag\} & /);
   t.match(tex, /5\.50 \$\\pm\$ 0\.71 \(n=2\/3\)/);
   t.match(tex, /\{\\ddag\} \$\\Delta\$m\\% here leaves out/);
-  for (const l of tex.split('\n').filter((x) => /^(EW|Trivial|DB-MTL|CAGrad|GradVac|Single)/.test(x))) t.equal(latexCells(l).length, 7, l);
+  for (const l of tex.split('\n').filter((x) => /^(EW|Trivial|DB-MTL|CAGrad|GradVac|Single)/.test(x))) t.equal(latexCells(l).length, 8, l);
 
   const recs = parseCsv(getFormat('csv').render([table]));
   const head = recs[0]!;
@@ -266,7 +270,7 @@ t.test('every format shows the trivial group, †, ‡ and n=k/N; CSV carries n 
   t.equal(get('Trivial: training mean', 'kind'), 'trivial');
   // Property: in every row, n never exceeds seeds, and `partial` is there exactly when n < seeds.
   for (const r of recs.slice(1)) {
-    for (const c of table.columns) {
+    for (const c of table.columns.filter((x) => x.id !== 'deltaM_vs_EW')) {
       const n = r[head.indexOf(`${c.id}:n`)]!;
       if (n === '') continue;
       t.ok(Number(n) <= Number(r[head.indexOf('seeds')]));

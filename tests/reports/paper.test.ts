@@ -87,7 +87,8 @@ t.test('published rows appear beside measured radar-ECG rows, labelled, converte
   const ew = pub!.rows.find((r) => r.label === 'Equal Weight [published]')!;
   const pccCol = tb.columns.findIndex((c) => c.id === 'shape.pcc');
   t.ok(Math.abs(ew.cells[pccCol]!.mean! - 0.797) < 1e-12, 'PCC 79.7% as the fraction the metric uses');
-  t.equal(ew.cells[tb.columns.length - 1]!.text, '-0.73', 'the published Δm%');
+  t.equal(ew.cells[tb.columns.findIndex((c) => c.id === 'deltaM')]!.text, '-0.73', 'the published Δm%');
+  t.equal(ew.cells[tb.columns.findIndex((c) => c.id === 'deltaM_vs_EW')]!.text, '—', 'no paired comparison for a published row');
   t.match(tb.spec.join(' '), /Published rows: numbers as printed in TABLE II/);
   const measured = tb.sections.flatMap((s) => s.rows).filter((r) => !r.published);
   t.same(measured.map((r) => r.label), ['Single-task baseline', 'EW', 'IMTL']);

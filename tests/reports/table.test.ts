@@ -25,10 +25,11 @@ const rowOf = (label: string): TableRow => rows(table).find((r) => r.label === l
 t.test('layout: baseline first, sections, columns with arrows, Δm% last', async (t) => {
   t.same(table.sections.map((s) => s.title), [null, 'Loss balancing methods', 'Gradient balancing methods', INCOMPLETE_SECTION]);
   t.same(rows(table).map((r) => r.label), ['Single-task baseline', 'EW', 'CAGrad(c=0.5, rescale=1)', EGA_LABEL_05, EGA_LABEL_1, 'PCGrad', 'UW, seed 0: errored in epoch 2 of 3 †', 'DWA(T=2), seed 0: running (epoch 2 of 3) †']);
-  t.same(table.columns.map((c) => `${c.header} ${c.arrow}`), ['acc ↑', 'err ↓', 'Δm% ↑']);
+  t.same(table.columns.map((c) => `${c.header} ${c.arrow}`), ['acc ↑', 'err ↓', 'Δm% ↑', 'Δm% − EW ↑']);
   t.same(table.groups, [
     { title: 'A', span: 1 },
     { title: 'B', span: 1 },
+    { title: '', span: 1 },
     { title: '', span: 1 },
   ]);
 });
@@ -39,19 +40,20 @@ t.test('cell text: mean ± std with fixed decimals per column', async (t) => {
   t.equal(columnDecimals([14.1, 9.6]), 2);
   t.equal(columnDecimals([123.4]), 1);
   t.equal(columnDecimals([0.0123]), 4);
-  t.same(rowOf('Single-task baseline').cells.map((c) => c.text), ['0.750 ± 0.071', '2.500 ± 0.707', '0.00 ± 0.00']);
-  t.same(rowOf('EW').cells.map((c) => c.text), ['0.860 ± 0.028', '2.100 ± 0.424', '15.00 ± 7.07']);
-  t.same(rowOf('CAGrad(c=0.5, rescale=1)').cells.map((c) => c.text), ['0.730 ± 0.042', '1.250 ± 0.354', '23.75 ± 1.77']);
-  t.same(rowOf(EGA_LABEL_1).cells.map((c) => c.text), ['0.810 ± 0.014', '1.400 ± 0.283', '25.86 ± 6.52']);
-  t.same(rowOf('PCGrad').cells.map((c) => c.text), ['0.750', '2.500', '0.00'], 'one seed: no ± std');
+  t.same(rowOf('Single-task baseline').cells.map((c) => c.text), ['0.750 ± 0.071', '2.500 ± 0.707', '0.00 ± 0.00', '—']);
+  t.same(rowOf('EW').cells.map((c) => c.text), ['0.860 ± 0.028', '2.100 ± 0.424', '15.00 ± 7.07', 'reference']);
+  // Paired with EW (Δm% 10, 20): CAGrad 22.5, 25 → differences 12.5, 5 → 8.75 ± 12.706205 · 5.3033/√2.
+  t.same(rowOf('CAGrad(c=0.5, rescale=1)').cells.map((c) => c.text), ['0.730 ± 0.042', '1.250 ± 0.354', '23.75 ± 1.77', '+8.75 [-38.90, 56.40]']);
+  t.same(rowOf(EGA_LABEL_1).cells.map((c) => c.text), ['0.810 ± 0.014', '1.400 ± 0.283', '25.86 ± 6.52', '+10.86 [5.95, 15.78]*']);
+  t.same(rowOf('PCGrad').cells.map((c) => c.text), ['0.750', '2.500', '0.00', 'n/a (no seed shared with EW)'], 'one seed: no ± std');
 });
 
 t.test('marks: best and second best per column, by direction, methods only', async (t) => {
   const marks = (label: string) => rowOf(label).cells.map((c) => c.mark);
-  t.same(marks('EW'), ['best', null, null], 'A.acc ↑: EW 0.86 best');
-  t.same(marks(EGA_LABEL_1), ['second', 'second', 'best'], 'EGA T=1 second on both metrics and best Δm%');
-  t.same(marks('CAGrad(c=0.5, rescale=1)'), [null, 'best', 'second'], 'B.err ↓: CAGrad 1.25 best');
-  t.same(marks('Single-task baseline'), [null, null, null], 'the baseline is not ranked');
+  t.same(marks('EW'), ['best', null, null, null], 'A.acc ↑: EW 0.86 best');
+  t.same(marks(EGA_LABEL_1), ['second', 'second', 'best', null], 'EGA T=1 second on both metrics and best Δm%; the paired column is not ranked');
+  t.same(marks('CAGrad(c=0.5, rescale=1)'), [null, 'best', 'second', null], 'B.err ↓: CAGrad 1.25 best');
+  t.same(marks('Single-task baseline'), [null, null, null, null], 'the baseline is not ranked');
 });
 
 t.test('the Δm% spec is part of the table', async (t) => {
@@ -70,12 +72,14 @@ t.test('the Δm% spec is part of the table', async (t) => {
 
 t.test('Markdown: every row has the header’s column count; marks as ** and <u>', async (t) => {
   const md = getFormat('markdown').render([table, noise]);
-  const tableLines = md.split('\n').filter((l) => l.startsWith('|'));
   const count = (l: string) => l.replace(/\\\|/g, '').split('|').length - 2;
-  for (const l of tableLines) t.equal(count(l), 4, l);
+  const [first, second] = md.split('\n### ').map((block) => block.split('\n').filter((l) => l.startsWith('|')));
+  for (const l of first!) t.equal(count(l), 5, l);
+  for (const l of second!) t.equal(count(l), 4, l);
   t.match(md, /\| EW \| \*\*0\.860 ± 0\.028\*\* \| 2\.100 ± 0\.424 \| 15\.00 ± 7\.07 \|/);
   t.match(md, /<u>23\.75 ± 1\.77<\/u>/);
-  t.match(md, /\|:---\|---:\|---:\|---:\|/);
+  t.match(md, /\|:---\|---:\|---:\|---:\|---:\|/);
+  t.match(md, /\n\nResolution: EW Δm% seed std 7\.07 pp \(n = 2\); a paired difference of ≥ 36\.68 pp vs EW is detectable with 2 seeds/, 'the resolution line under the table');
 });
 
 t.test('CSV parses back to the raw values', async (t) => {
@@ -102,9 +106,12 @@ t.test('LaTeX: balanced braces, one tabular, cells per row, escaped', async (t) 
   t.equal(tex.match(/\\begin\{tabular\}/g)?.length, 2);
   t.equal(tex.match(/\\end\{tabular\}/g)?.length, 2);
   t.equal(tex.match(/\\begin\{table\}/g)?.length, tex.match(/\\end\{table\}/g)?.length);
-  const bodyLines = tex.split('\n').filter((l) => /\\\\$/.test(l) && !l.startsWith('\\multicolumn') && !l.startsWith(' &') && !l.includes('footnotesize') && !/^(Directions|Baseline|Floor|Marks|Cells|\$\\Delta\$m|Note)/.test(l));
-  t.ok(bodyLines.length >= rows(table).length + rows(noise).length + 2, 'header and body rows checked');
-  for (const l of bodyLines) t.equal(latexCells(l).length, 4, l);
+  const body = (part: string) => part.split('\n').filter((l) => /\\\\$/.test(l) && !l.startsWith('\\multicolumn') && !l.startsWith(' &') && !l.includes('footnotesize') && !/^(Directions|Baseline|Floor|Marks|Cells|Seeds|Resolution|\$\\Delta\$m|Note)/.test(l));
+  const [, first, second] = tex.split('\\begin{table}').map(body);
+  t.ok(first!.length + second!.length >= rows(table).length + rows(noise).length + 2, 'header and body rows checked');
+  for (const l of first!) t.equal(latexCells(l).length, 5, l);
+  for (const l of second!) t.equal(latexCells(l).length, 4, l);
+  t.match(tex, /footnotesize Resolution: EW \$\\Delta\$m\\% seed std 7\.07 pp/, 'the resolution line first under the tabular');
   t.match(tex, /EW & \\textbf\{0\.860 \$\\pm\$ 0\.028\}/);
   t.match(tex, /\\underline\{23\.75 \$\\pm\$ 1\.77\}/);
   t.equal(escapeLatex('a_b & 50% #1 {x} ~ ^ \\'), 'a\\_b \\& 50\\% \\#1 \\{x\\} \\textasciitilde{} \\textasciicircum{} \\textbackslash{}');
