@@ -113,13 +113,11 @@ class Squeeze(nn.Module):
         return x.squeeze(self.dim)
 
 
-class Residual(nn.Module):
-    def __init__(self, body):
-        super().__init__()
-        self.body = body
+class Residual(nn.Sequential):
+    """x + body(x), the body's layers registered directly (encoder.stage0.block.dcn)."""
 
     def forward(self, x):
-        return self.body(x) + x
+        return super().forward(x) + x
 
 
 def seq(**named):
@@ -127,6 +125,13 @@ def seq(**named):
     for k, m in named.items():
         s.add_module(k, m)
     return s
+
+
+def residual(**named):
+    r = Residual()
+    for k, m in named.items():
+        r.add_module(k, m)
+    return r
 
 
 def last_layer(l, cin, target):
@@ -154,7 +159,7 @@ class RadarOdeMtl(nn.Module):
             c, e = widths[i], expand[i]
             enc.add_module(
                 f"stage{i}",
-                seq(block=Residual(seq(dcn=DeformConv2d(c, c), bn=nn.BatchNorm2d(c), relu=nn.ReLU())), conv=nn.Conv2d(c, e, (2, 1), 1, (1, 0))),
+                seq(block=residual(dcn=DeformConv2d(c, c), bn=nn.BatchNorm2d(c), relu=nn.ReLU()), conv=nn.Conv2d(c, e, (2, 1), 1, (1, 0))),
             )
             h += 1
             enc.add_module(f"downsample{i}", seq(conv=nn.Conv2d(e, e, down_k[i], down_s[i], 1), bn=nn.BatchNorm2d(e), relu=nn.ReLU()))
@@ -257,6 +262,38 @@ def task_losses(outputs, targets):
         -(q * F.log_softmax(ppi, 1)).sum(1).mean(),
         F.mse_loss(anchor, minmax(t_anchor)),
     ]
+
+
+# TF.js layouts (channels-last) to PyTorch's, by layer kind (mtl-bench's layers.ts).
+_TO_TORCH = {
+    "conv2d": (3, 2, 0, 1),  # [kh, kw, Cin, Cout] -> [Cout, Cin, kh, kw]
+    "dcn": (3, 2, 0, 1),
+    "conv1d": (2, 1, 0),  # [k, Cin, Cout] -> [Cout, Cin, k]
+    "convT1d": (0, 2, 1),  # [Cin, k, Cout] -> [Cin, Cout, k]
+    "linear": (1, 0),  # [in, out] -> [out, in]
+}
+
+
+def load_tfjs_weights(model, manifest, blob):
+    """Copy mtl-bench's parameters into the model: manifest entries {name, kind, shape, offset}
+    (offset in float32 elements of blob). Every parameter must be given exactly once."""
+    params = dict(model.named_parameters())
+    given = {e["name"] for e in manifest}
+    if given != set(params):
+        raise ValueError(f"parameter names differ: only TF.js {sorted(given - set(params))[:5]}, only PyTorch {sorted(set(params) - given)[:5]}")
+    with torch.no_grad():
+        for e in manifest:
+            n = 1
+            for d in e["shape"]:
+                n *= d
+            t = blob[e["offset"] : e["offset"] + n].view(*e["shape"])
+            perm = _TO_TORCH.get(e["kind"])
+            if perm and len(e["shape"]) == len(perm):
+                t = t.permute(*perm)
+            p = params[e["name"]]
+            if tuple(t.shape) != tuple(p.shape):
+                raise ValueError(f"{e['name']}: TF.js shape {e['shape']} gives {tuple(t.shape)}, PyTorch has {tuple(p.shape)}")
+            p.copy_(t)
 
 
 if __name__ == "__main__":
