@@ -212,6 +212,9 @@ interface KernelReport {
   steps: number;
   wallMsPerStep: number;
   callsPerStep: number;
+  gflopPerStep: number;
+  /** The step's analytic FLOPs over the time in GEMM/conv kernels. */
+  gemmGflops: number;
   split: Record<Kind | 'outside kernels', number>;
   top: { name: string; kind: Kind; msPerStep: number; callsPerStep: number }[];
 }
@@ -230,6 +233,8 @@ if (opts.kernels) {
       steps: k.steps,
       wallMsPerStep: per(k.wallMs),
       callsPerStep: per(k.stats.reduce((a, s) => a + s.count, 0)),
+      gflopPerStep: (3 * c.batch * specCounts.get(c.preset)!.total.flops) / 1e9,
+      gemmGflops: (3 * c.batch * specCounts.get(c.preset)!.total.flops) / 1e6 / split['GEMM/conv'],
       split,
       top: k.stats.map((s) => ({ name: s.name, kind: kindOf(s.name), msPerStep: per(s.ms), callsPerStep: per(s.count) })),
     };
@@ -237,6 +242,7 @@ if (opts.kernels) {
     const pct = (v: number): string => `${v.toFixed(1)} ms (${((100 * v) / rep.wallMsPerStep).toFixed(0)}%)`;
     log(`\nkernels, ${c.label}: ${rep.callsPerStep.toFixed(0)} kernel calls per EW step, ${rep.wallMsPerStep.toFixed(1)} ms per step under the kernel timer (${k.steps} steps)`);
     log(`  GEMM/conv ${pct(split['GEMM/conv'])}, DCN sampling ${pct(split['DCN sampling'])}, other kernels ${pct(split['other kernels'])}, outside kernels ${pct(split['outside kernels'])} (autodiff, dispatch, JS)`);
+    log(`  GEMM/conv kernels run the step's ${rep.gflopPerStep.toFixed(2)} GFLOP at ${rep.gemmGflops.toFixed(1)} GFLOP/s`);
     log('  kernel                          ms/step  calls/step  kind');
     for (const t of rep.top.slice(0, 15)) log(`  ${t.name.padEnd(30)} ${t.msPerStep.toFixed(2).padStart(8)}  ${t.callsPerStep.toFixed(0).padStart(10)}  ${t.kind}`);
   }
