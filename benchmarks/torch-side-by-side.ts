@@ -5,7 +5,8 @@
  * backward of their sum, SGD momentum 0.937 with weight decay) and K eval forwards.
  *
  *   node --import tsx benchmarks/torch-side-by-side.ts [--configs ci:8,ci:22,cpu:16,small:22] [--paper]
- *        [--rounds 5] [--steps 5] [--warmup 2] [--kernels] [--kernel-steps 2] [--python /usr/bin/python3] [--json]
+ *        [--rounds 5] [--steps 5] [--warmup 2] [--kernels] [--kernel-steps 2] [--python /usr/bin/python3]
+ *        [--torch-dcn reference|torchvision] [--json]
  *
  * Prints per configuration: median step and forward ms of each, the median of the per-round ratios
  * TF.js / PyTorch, GFLOP/s (FLOPs counted analytically from the model's layer shapes: 2 per
@@ -14,7 +15,9 @@
  * every preset, or it stops. --paper adds paper:2 (slow). --kernels runs one more TF.js process per
  * configuration with every kernel timed by name: the top kernels by time and count per step, and
  * the share of the step in GEMM/convolution kernels versus everything else (--rounds 0 runs only
- * that). PyTorch is skipped, with one line, when `python -c 'import torch'` fails.
+ * that). PyTorch is skipped, with one line, when `python -c 'import torch'` fails. --torch-dcn
+ * torchvision runs PyTorch's deformable convolutions with torchvision.ops.deform_conv2d (a fused
+ * kernel) instead of the reference code's gather-based sampling.
  * MTL_BENCH_BACKEND selects the TF.js backend (default here: wasm).
  */
 import { spawnSync } from 'node:child_process';
@@ -49,6 +52,7 @@ try {
       kernels: { type: 'boolean', default: false },
       'kernel-steps': { type: 'string', default: '2' },
       python: { type: 'string', default: '/usr/bin/python3' },
+      'torch-dcn': { type: 'string', default: 'reference' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -67,6 +71,8 @@ const rounds = count('rounds', 0);
 const steps = count('steps', 1);
 const warmup = count('warmup', 0);
 const kernelSteps = count('kernel-steps', 1);
+const torchDcn = opts['torch-dcn'];
+if (torchDcn !== 'reference' && torchDcn !== 'torchvision') die(`--torch-dcn: got ${JSON.stringify(torchDcn)}, expected reference or torchvision`);
 
 interface Config {
   readonly preset: RadarEcgPresetName;
@@ -107,17 +113,17 @@ function runJson(what: string, cmd: string, args: string[]): Measurement {
 
 const tfjs = (c: Config, extra: string[] = []): Measurement =>
   runJson(`TF.js ${c.label}`, process.execPath, ['--import', 'tsx', WORKER, c.preset, String(c.batch), '--warmup', String(warmup), '--steps', String(steps), ...extra]);
-const torch = (c: Config): Measurement => runJson(`PyTorch ${c.label}`, opts.python, [TORCH_STEP, c.preset, String(c.batch), '--warmup', String(warmup), '--steps', String(steps)]);
+const torch = (c: Config): Measurement => runJson(`PyTorch ${c.label}`, opts.python, [TORCH_STEP, c.preset, String(c.batch), '--warmup', String(warmup), '--steps', String(steps), '--dcn', torchDcn]);
 
 // ---- PyTorch available? Parameter counts equal? ----
-const probe = spawnSync(opts.python, ['-c', 'import torch'], { encoding: 'utf8' });
+const probe = spawnSync(opts.python, ['-c', torchDcn === 'torchvision' ? 'import torch, torchvision' : 'import torch'], { encoding: 'utf8' });
 const haveTorch = probe.status === 0;
 const log = (s: string): void => {
   if (!opts.json) console.log(s);
 };
 if (!haveTorch) {
   const why = (probe.stderr || probe.error?.message || '').trim().split('\n').pop();
-  console.error(`PyTorch skipped: ${opts.python} -c 'import torch' failed (${why}); timing TF.js only`);
+  console.error(`PyTorch skipped: ${opts.python} could not import torch${torchDcn === 'torchvision' ? ' and torchvision' : ''} (${why}); timing TF.js only`);
 }
 const presets = [...new Set(configs.map((c) => c.preset))];
 const specCounts = new Map(presets.map((p) => [p, countSpec(buildRadarOdeSpec(resolveRadarOdeConfig({ preset: p })))]));
@@ -191,7 +197,7 @@ if (rounds > 0) {
     });
   }
   const backendName = process.env.MTL_BENCH_BACKEND ?? 'wasm';
-  log(`\nTF.js (${backendName}, one thread) vs PyTorch (one thread): ${rounds} rounds × (${warmup} warm-up + ${steps} timed) per process; medians; ratio = median over rounds of TF.js / PyTorch`);
+  log(`\nTF.js (${backendName}, one thread) vs PyTorch (one thread, ${torchDcn} DCN): ${rounds} rounds × (${warmup} warm-up + ${steps} timed) per process; medians; ratio = median over rounds of TF.js / PyTorch`);
   log('config     params     step ms TF.js / PyTorch   ratio   forward ms TF.js / PyTorch   ratio   GFLOP/s step      peak RSS MB');
   const f = (v: number | undefined, d = 1): string => (v === undefined ? '-' : v.toFixed(d));
   for (const r of rows) {
@@ -248,4 +254,4 @@ if (opts.kernels) {
   }
 }
 
-if (opts.json) console.log(JSON.stringify({ rounds, steps, warmup, pytorch: haveTorch, rows, kernels: kernelReports }, null, 2));
+if (opts.json) console.log(JSON.stringify({ rounds, steps, warmup, pytorch: haveTorch, torchDcn, rows, kernels: kernelReports }, null, 2));

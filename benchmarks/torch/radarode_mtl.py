@@ -48,10 +48,12 @@ class DeformConv2d(nn.Module):
     """DCNv1 3x3, stride 1, padding 1, as the reference's dcnv2.py (modulation off): offsets from a
     3x3 conv (weight initialised to 0), bilinear sampling by gather from the zero-padded input
     (clamped coordinates, detached corner indices, weights not renormalised), then a stride-3 conv
-    over the taps laid out as a 3H x 3W map."""
+    over the taps laid out as a 3H x 3W map. impl='torchvision' samples with torchvision's
+    deform_conv2d instead (the same parameters)."""
 
-    def __init__(self, cin, cout):
+    def __init__(self, cin, cout, impl="reference"):
         super().__init__()
+        self.impl = impl
         self.weight = nn.Parameter(torch.empty(cout, cin, 3, 3))
         nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         self.offset = nn.Conv2d(cin, 18, 3, 1, 1)
@@ -71,6 +73,12 @@ class DeformConv2d(nn.Module):
     def forward(self, x):
         b, c, h, w = x.shape
         off = self.offset(x)
+        if self.impl == "torchvision":
+            # torchvision's fused kernel: (row, column) pairs per tap; zero outside the input
+            # instead of the reference's clamping to the padded border (same arithmetic).
+            from torchvision.ops import deform_conv2d
+
+            return deform_conv2d(x, torch.stack([off[:, :9], off[:, 9:]], 2).reshape(b, 18, h, w), self.weight, padding=1)
         xp = F.pad(x, (1, 1, 1, 1))
         hp, wp = h + 2, w + 2
         p = (self.base(h, w, x.device) + off).permute(0, 2, 3, 1)  # b, h, w, 18
@@ -145,7 +153,7 @@ def last_layer(l, cin, target):
 
 
 class RadarOdeMtl(nn.Module):
-    def __init__(self, channels, bins, frames, width):
+    def __init__(self, channels, bins, frames, width, dcn="reference"):
         super().__init__()
         ch = lambda c: max(1, js_round(c * width))
         self.input_shape = (channels, bins, frames)
@@ -159,7 +167,7 @@ class RadarOdeMtl(nn.Module):
             c, e = widths[i], expand[i]
             enc.add_module(
                 f"stage{i}",
-                seq(block=residual(dcn=DeformConv2d(c, c), bn=nn.BatchNorm2d(c), relu=nn.ReLU()), conv=nn.Conv2d(c, e, (2, 1), 1, (1, 0))),
+                seq(block=residual(dcn=DeformConv2d(c, c, dcn), bn=nn.BatchNorm2d(c), relu=nn.ReLU()), conv=nn.Conv2d(c, e, (2, 1), 1, (1, 0))),
             )
             h += 1
             enc.add_module(f"downsample{i}", seq(conv=nn.Conv2d(e, e, down_k[i], down_s[i], 1), bn=nn.BatchNorm2d(e), relu=nn.ReLU()))
@@ -237,8 +245,13 @@ class RadarOdeMtl(nn.Module):
         return [self.heads[t](rep) for t in TASKS]
 
 
-def build(preset):
-    return RadarOdeMtl(**PRESETS[preset])
+DCN_IMPLS = ("reference", "torchvision")
+
+
+def build(preset, dcn="reference"):
+    """dcn: 'reference' (the gather-based dcnv2.py of the reference code) or 'torchvision'
+    (torchvision.ops.deform_conv2d, a fused C++ kernel)."""
+    return RadarOdeMtl(**PRESETS[preset], dcn=dcn)
 
 
 def param_count(model):

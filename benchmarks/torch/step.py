@@ -1,6 +1,6 @@
 """Time radarODE-MTL training steps in PyTorch on one CPU thread; prints one JSON line.
 
-    /usr/bin/python3 benchmarks/torch/step.py PRESET BATCH [--warmup 2] [--steps 5]
+    /usr/bin/python3 benchmarks/torch/step.py PRESET BATCH [--warmup 2] [--steps 5] [--dcn reference|torchvision]
 
 A step is mtl-bench's EW step: forward in training mode, the three task losses read back, one
 backward of their sum, SGD (momentum 0.937, weight decay 5e-4). The forward is the eval-mode
@@ -15,7 +15,7 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from radarode_mtl import OUT, build, param_count, task_losses  # noqa: E402
+from radarode_mtl import DCN_IMPLS, OUT, build, param_count, task_losses  # noqa: E402
 
 
 def peak_rss_mb():
@@ -42,11 +42,12 @@ def main():
     ap.add_argument("batch", type=int)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--dcn", choices=DCN_IMPLS, default="reference")
     a = ap.parse_args()
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
     torch.manual_seed(0)
-    model = build(a.preset)
+    model = build(a.preset, a.dcn)
     x, targets = batch_of(model, a.batch, torch.Generator().manual_seed(0))
     opt = torch.optim.SGD(model.parameters(), lr=1e-4, momentum=0.937, weight_decay=5e-4)
 
@@ -76,6 +77,7 @@ def main():
     forward_ms = timed(forward, False)
     print(json.dumps({
         "impl": "pytorch",
+        "dcn": a.dcn,
         "version": torch.__version__,
         "threads": torch.get_num_threads(),
         "params": param_count(model),
