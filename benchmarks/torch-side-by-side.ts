@@ -8,10 +8,11 @@
  *        [--rounds 5] [--steps 5] [--warmup 2] [--kernels] [--kernel-steps 2] [--python /usr/bin/python3]
  *        [--torch-dcn reference|torchvision] [--json]
  *
- * Prints per configuration: median step and forward ms of each, the median of the per-round ratios
- * TF.js / PyTorch, GFLOP/s (FLOPs counted analytically from the model's layer shapes: 2 per
- * multiply-add of every conv, linear and DCN sampling; a training step counted as 3 × the forward)
- * and the peak RSS (VmHWM) of each process. Parameter counts of the two models must be equal at
+ * Prints per configuration: median step and forward ms of each, wall-clock and process CPU time
+ * (steadier on a shared machine), the median of the per-round ratios TF.js / PyTorch, GFLOP/s
+ * (FLOPs counted analytically from the model's layer shapes: 2 per multiply-add of every conv,
+ * linear and DCN sampling; a training step counted as 3 × the forward; over CPU time) and the peak
+ * RSS (VmHWM) of each process. Parameter counts of the two models must be equal at
  * every preset, or it stops. --paper adds paper:2 (slow). --kernels runs one more TF.js process per
  * configuration with every kernel timed by name: the top kernels by time and count per step, and
  * the share of the step in GEMM/convolution kernels versus everything else (--rounds 0 runs only
@@ -95,6 +96,8 @@ interface Measurement {
   readonly params: number;
   readonly stepMs: number[];
   readonly forwardMs: number[];
+  readonly stepCpuMs: number[];
+  readonly forwardCpuMs: number[];
   readonly peakRssMb: number;
   readonly kernels?: { steps: number; wallMs: number; stats: KernelStat[] };
 }
@@ -139,16 +142,27 @@ if (haveTorch) {
 }
 
 // ---- timing rounds ----
+const METRICS = ['stepMs', 'stepCpuMs', 'forwardMs', 'forwardCpuMs'] as const;
+type Metric = (typeof METRICS)[number];
+const METRIC_LABEL: Record<Metric, string> = { stepMs: 'EW step, wall', stepCpuMs: 'EW step, CPU', forwardMs: 'forward, wall', forwardCpuMs: 'forward, CPU' };
+interface Side {
+  /** Median over rounds of each process's median, ms. */
+  readonly ms: Record<Metric, number>;
+  /** Analytic FLOPs over the median CPU time (step = 3 × forward). */
+  readonly stepGflops: number;
+  readonly forwardGflops: number;
+  readonly peakRssMb: number;
+}
 interface Row {
   config: string;
   preset: string;
   batch: number;
   params: number;
   gflopPerStep: number;
-  tfjs: { stepMs: number; forwardMs: number; peakRssMb: number; stepGflops: number; forwardGflops: number };
-  torch: { stepMs: number; forwardMs: number; peakRssMb: number; stepGflops: number; forwardGflops: number } | null;
-  stepRatio: number | null;
-  forwardRatio: number | null;
+  tfjs: Side;
+  torch: Side | null;
+  /** Median over rounds of TF.js / PyTorch (the two processes of one round). */
+  ratio: Record<Metric, number> | null;
   rounds: { tfjs: Measurement; torch: Measurement | null }[];
 }
 const results = new Map<string, { tfjs: Measurement; torch: Measurement | null }[]>(configs.map((c) => [c.label, []]));
@@ -165,49 +179,45 @@ for (let r = 0; r < rounds; r++) {
     }
     if (b && a.params !== b.params) die(`parameter counts differ at ${c.label}: TF.js model ${a.params}, PyTorch ${b.params}`, 1);
     results.get(c.label)!.push({ tfjs: a, torch: b });
-    if (!opts.json) process.stderr.write(`round ${r + 1}/${rounds} ${c.label}: TF.js ${median(a.stepMs).toFixed(1)} ms${b ? `, PyTorch ${median(b.stepMs).toFixed(1)} ms` : ''}\n`);
+    if (!opts.json) process.stderr.write(`round ${r + 1}/${rounds} ${c.label}: EW step TF.js ${median(a.stepMs).toFixed(1)} ms${b ? `, PyTorch ${median(b.stepMs).toFixed(1)} ms` : ''}\n`);
   }
 }
 
-const summary = (ms: (m: Measurement) => number[], ms2: Measurement[]): number => median(ms2.map((m) => median(ms(m))));
 const rows: Row[] = [];
 if (rounds > 0) {
   for (const c of configs) {
     const rs = results.get(c.label)!;
     const flop = c.batch * specCounts.get(c.preset)!.total.flops;
-    const side = (ms: Measurement[]): Row['tfjs'] => {
-      const stepMs = summary((m) => m.stepMs, ms);
-      const forwardMs = summary((m) => m.forwardMs, ms);
-      return { stepMs, forwardMs, peakRssMb: median(ms.map((m) => m.peakRssMb)), stepGflops: (3 * flop) / 1e6 / stepMs, forwardGflops: flop / 1e6 / forwardMs };
+    const side = (ms: Measurement[]): Side => {
+      const m = Object.fromEntries(METRICS.map((k) => [k, median(ms.map((x) => median(x[k])))])) as Record<Metric, number>;
+      return { ms: m, stepGflops: (3 * flop) / 1e6 / m.stepCpuMs, forwardGflops: flop / 1e6 / m.forwardCpuMs, peakRssMb: median(ms.map((x) => x.peakRssMb)) };
     };
-    const t = rs.map((x) => x.tfjs);
-    const p = rs.flatMap((x) => (x.torch ? [x.torch] : []));
     const pairs = rs.filter((x) => x.torch);
     rows.push({
       config: c.label,
       preset: c.preset,
       batch: c.batch,
-      params: t[0]!.params,
+      params: rs[0]!.tfjs.params,
       gflopPerStep: (3 * flop) / 1e9,
-      tfjs: side(t),
-      torch: p.length ? side(p) : null,
-      stepRatio: pairs.length ? median(pairs.map((x) => median(x.tfjs.stepMs) / median(x.torch!.stepMs))) : null,
-      forwardRatio: pairs.length ? median(pairs.map((x) => median(x.tfjs.forwardMs) / median(x.torch!.forwardMs))) : null,
+      tfjs: side(rs.map((x) => x.tfjs)),
+      torch: pairs.length ? side(pairs.map((x) => x.torch!)) : null,
+      ratio: pairs.length ? (Object.fromEntries(METRICS.map((k) => [k, median(pairs.map((x) => median(x.tfjs[k]) / median(x.torch![k])))])) as Record<Metric, number>) : null,
       rounds: rs,
     });
   }
   const backendName = process.env.MTL_BENCH_BACKEND ?? 'wasm';
-  log(`\nTF.js (${backendName}, one thread) vs PyTorch (one thread, ${torchDcn} DCN): ${rounds} rounds × (${warmup} warm-up + ${steps} timed) per process; medians; ratio = median over rounds of TF.js / PyTorch`);
-  log('config     params     step ms TF.js / PyTorch   ratio   forward ms TF.js / PyTorch   ratio   GFLOP/s step      peak RSS MB');
+  log(`\nTF.js (${backendName}, one thread) vs PyTorch (one thread, ${torchDcn} DCN): ${rounds} rounds × (${warmup} warm-up + ${steps} timed calls) per process`);
+  log('ms: median over rounds of each process\'s median; ratio: median over rounds of TF.js / PyTorch; GFLOP/s: analytic FLOPs / CPU time');
   const f = (v: number | undefined, d = 1): string => (v === undefined ? '-' : v.toFixed(d));
   for (const r of rows) {
-    log(
-      `${r.config.padEnd(10)} ${r.params.toLocaleString('en').padStart(10)}  ${f(r.tfjs.stepMs).padStart(9)} / ${f(r.torch?.stepMs).padStart(9)}  ${r.stepRatio === null ? '   - ' : `${r.stepRatio.toFixed(2)}×`}  ` +
-        `${f(r.tfjs.forwardMs).padStart(9)} / ${f(r.torch?.forwardMs).padStart(9)}       ${r.forwardRatio === null ? '   - ' : `${r.forwardRatio.toFixed(2)}×`}  ` +
-        `${f(r.tfjs.stepGflops, 2).padStart(6)} / ${f(r.torch?.stepGflops, 2).padStart(6)}  ${f(r.tfjs.peakRssMb, 0).padStart(5)} / ${f(r.torch?.peakRssMb, 0).padStart(5)}`,
-    );
+    log(`\n${r.config}: ${r.params.toLocaleString('en')} parameters, ${r.gflopPerStep.toFixed(3)} GFLOP per step`);
+    log(`  ${''.padEnd(16)} ${'TF.js'.padStart(10)} ${'PyTorch'.padStart(10)}  ratio`);
+    for (const k of METRICS) log(`  ${METRIC_LABEL[k].padEnd(16)} ${f(r.tfjs.ms[k]).padStart(10)} ${f(r.torch?.ms[k]).padStart(10)}  ${r.ratio ? `${r.ratio[k].toFixed(2)}×` : '-'}`);
+    log(`  ${'GFLOP/s step'.padEnd(16)} ${f(r.tfjs.stepGflops, 2).padStart(10)} ${f(r.torch?.stepGflops, 2).padStart(10)}`);
+    log(`  ${'GFLOP/s forward'.padEnd(16)} ${f(r.tfjs.forwardGflops, 2).padStart(10)} ${f(r.torch?.forwardGflops, 2).padStart(10)}`);
+    log(`  ${'peak RSS MB'.padEnd(16)} ${f(r.tfjs.peakRssMb, 0).padStart(10)} ${f(r.torch?.peakRssMb, 0).padStart(10)}  ${r.torch ? `${(r.tfjs.peakRssMb / r.torch.peakRssMb).toFixed(2)}×` : '-'}`);
   }
-  log('GFLOP/s: FLOPs counted analytically from the layer shapes (2 per multiply-add of conv, linear and DCN sampling; a step = 3 × forward), over the median wall time.');
+  log('\nFLOPs are counted from the layer shapes: 2 per multiply-add of every conv, linear and DCN sampling; a step is 3 × the forward.');
 }
 
 // ---- kernels ----

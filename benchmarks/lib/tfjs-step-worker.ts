@@ -54,19 +54,26 @@ const forward = (): void => {
   for (const o of outs) o.dataSync();
   tf.dispose(outs);
 };
-const timed = (f: () => void): number[] => {
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const timed = (f: () => void): [number[], number[]] => {
   for (let i = 0; i < warmup; i++) f();
-  const out: number[] = [];
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
+    const c0 = cpuMs();
     f();
-    out.push(performance.now() - t0);
+    cpu.push(cpuMs() - c0);
+    wall.push(performance.now() - t0);
   }
-  return out;
+  return [wall, cpu];
 };
 
-const stepMs = timed(step);
-const forwardMs = timed(forward);
+const [stepMs, stepCpuMs] = timed(step);
+const [forwardMs, forwardCpuMs] = timed(forward);
 let kernels: { steps: number; wallMs: number; stats: ReturnType<KernelTimer['result']> } | undefined;
 if (kernelSteps > 0) {
   const timer = new KernelTimer(tf, tf.getBackend());
@@ -75,4 +82,4 @@ if (kernelSteps > 0) {
   });
   kernels = { steps: kernelSteps, wallMs, stats: timer.result() };
 }
-console.log(JSON.stringify({ impl: 'tfjs', backend: backend.name, params, stepMs, forwardMs, peakRssMb: peakRssMb(), kernels }));
+console.log(JSON.stringify({ impl: 'tfjs', backend: backend.name, params, stepMs, forwardMs, stepCpuMs, forwardCpuMs, peakRssMb: peakRssMb(), kernels }));

@@ -4,7 +4,8 @@
 
 A step is mtl-bench's EW step: forward in training mode, the three task losses read back, one
 backward of their sum, SGD (momentum 0.937, weight decay 5e-4). The forward is the eval-mode
-forward without gradients. Peak memory is the process's VmHWM at the end.
+forward without gradients. Wall and process CPU times per call, in ms; peak memory is the
+process's VmHWM at the end.
 """
 import argparse
 import json
@@ -66,15 +67,16 @@ def main():
         model.train(train)
         for _ in range(a.warmup):
             f()
-        out = []
+        wall, cpu = [], []
         for _ in range(a.steps):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             f()
-            out.append((time.perf_counter() - t0) * 1000)
-        return out
+            cpu.append((time.process_time() - c0) * 1000)
+            wall.append((time.perf_counter() - t0) * 1000)
+        return wall, cpu
 
-    step_ms = timed(step, True)
-    forward_ms = timed(forward, False)
+    step_ms, step_cpu = timed(step, True)
+    forward_ms, forward_cpu = timed(forward, False)
     print(json.dumps({
         "impl": "pytorch",
         "dcn": a.dcn,
@@ -83,6 +85,8 @@ def main():
         "params": param_count(model),
         "stepMs": step_ms,
         "forwardMs": forward_ms,
+        "stepCpuMs": step_cpu,
+        "forwardCpuMs": forward_cpu,
         "peakRssMb": peak_rss_mb(),
     }))
 
