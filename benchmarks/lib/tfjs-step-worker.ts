@@ -74,12 +74,12 @@ const timed = (f: () => void): [number[], number[]] => {
 
 const [stepMs, stepCpuMs] = timed(step);
 const [forwardMs, forwardCpuMs] = timed(forward);
-let kernels: { steps: number; wallMs: number; stats: ReturnType<KernelTimer['result']> } | undefined;
+let kernels: { steps: number; wallMs: number; cpuMs: number; stats: ReturnType<KernelTimer['result']> } | undefined;
 if (kernelSteps > 0) {
   const timer = new KernelTimer(tf, tf.getBackend());
-  const wallMs = timer.run(() => {
+  const { wallMs, cpuMs } = timer.run(() => {
     for (let i = 0; i < kernelSteps; i++) step();
   });
-  kernels = { steps: kernelSteps, wallMs, stats: timer.result() };
+  kernels = { steps: kernelSteps, wallMs, cpuMs, stats: timer.result() };
 }
 console.log(JSON.stringify({ impl: 'tfjs', backend: backend.name, params, stepMs, forwardMs, stepCpuMs, forwardCpuMs, peakRssMb: peakRssMb(), kernels }));
