@@ -261,7 +261,7 @@ if (opts.kernels) {
     };
     kernelReports.push(rep);
     const pct = (v: number): string => `${v.toFixed(1)} ms (${((100 * v) / rep.cpuMsPerStep).toFixed(0)}%)`;
-    log(`\nkernels, ${c.label}: ${rep.callsPerStep.toFixed(0)} kernel calls per EW step; ${rep.cpuMsPerStep.toFixed(1)} ms CPU (${rep.wallMsPerStep.toFixed(1)} ms wall) per step under the kernel timer (${k.steps} steps; ${median(m.stepCpuMs).toFixed(1)} ms CPU untimed, the timer's own cost counts as outside kernels)`);
+    log(`\nkernels, ${c.label}: ${rep.callsPerStep.toFixed(0)} kernel calls per EW step; ${rep.cpuMsPerStep.toFixed(1)} ms CPU (${rep.wallMsPerStep.toFixed(1)} ms wall) per step under the kernel timer (${k.steps} steps; ${median(m.stepCpuMs).toFixed(1)} ms CPU per step untimed: the difference is the timer’s own cost)`);
     log(`  CPU time: GEMM/conv ${pct(split['GEMM/conv'])}, DCN sampling ${pct(split['DCN sampling'])}, other kernels ${pct(split['other kernels'])}, outside kernels ${pct(split['outside kernels'])} (autodiff, dispatch, JS, GC)`);
     log(`  GEMM/conv kernels run the step's ${rep.gflopPerStep.toFixed(2)} GFLOP at ${rep.gemmGflops.toFixed(1)} GFLOP/s`);
     log('  kernel                          CPU ms/step  wall ms/step  calls/step  kind');
