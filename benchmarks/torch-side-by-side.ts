@@ -2,10 +2,12 @@
  * radarODE-MTL training steps in TF.js next to the same network in PyTorch (benchmarks/torch/),
  * one thread each, a fresh process per measurement, alternating the two (the order swaps every
  * round). Each process runs warm-up steps, then times K EW steps (forward, three losses, one
- * backward of their sum, SGD momentum 0.937 with weight decay) and K eval forwards.
+ * backward of their sum, SGD momentum 0.937 with weight decay) and K eval forwards: K = --steps,
+ * or --large-steps after at most one warm-up at the small and paper presets (a PyTorch step with the
+ * reference DCN takes about a minute at small b22 here).
  *
  *   node --import tsx benchmarks/torch-side-by-side.ts [--configs ci:8,ci:22,cpu:16,small:22] [--paper]
- *        [--rounds 5] [--steps 5] [--warmup 2] [--kernels] [--kernel-steps 2] [--python /usr/bin/python3]
+ *        [--rounds 5] [--steps 5] [--large-steps 2] [--warmup 2] [--kernels] [--kernel-steps 2] [--python /usr/bin/python3]
  *        [--torch-dcn reference|torchvision] [--json]
  *
  * Prints per configuration: median step and forward ms of each, wall-clock and process CPU time
@@ -49,6 +51,7 @@ try {
       paper: { type: 'boolean', default: false },
       rounds: { type: 'string', default: '5' },
       steps: { type: 'string', default: '5' },
+      'large-steps': { type: 'string', default: '2' },
       warmup: { type: 'string', default: '2' },
       kernels: { type: 'boolean', default: false },
       'kernel-steps': { type: 'string', default: '2' },
@@ -70,6 +73,7 @@ function count(name: string, min: number): number {
 }
 const rounds = count('rounds', 0);
 const steps = count('steps', 1);
+const largeSteps = count('large-steps', 1);
 const warmup = count('warmup', 0);
 const kernelSteps = count('kernel-steps', 1);
 const torchDcn = opts['torch-dcn'];
@@ -79,7 +83,11 @@ interface Config {
   readonly preset: RadarEcgPresetName;
   readonly batch: number;
   readonly label: string;
+  /** Timed calls and warm-up calls per process. */
+  readonly steps: number;
+  readonly warmup: number;
 }
+const LARGE = new Set<RadarEcgPresetName>(['small', 'paper']);
 const configs: Config[] = `${opts.configs}${opts.paper ? ',paper:2' : ''}`
   .split(',')
   .filter(Boolean)
@@ -88,7 +96,8 @@ const configs: Config[] = `${opts.configs}${opts.paper ? ',paper:2' : ''}`
     if (!preset || !(preset in RADAR_ECG_PRESETS)) die(`--configs: got preset ${JSON.stringify(preset)} in ${JSON.stringify(c)}, expected one of ${Object.keys(RADAR_ECG_PRESETS).join(', ')}`);
     const batch = Number(b);
     if (!Number.isInteger(batch) || batch < 1) die(`--configs: got batch ${JSON.stringify(b)} in ${JSON.stringify(c)}, expected PRESET:BATCH with a positive integer batch`);
-    return { preset: preset as RadarEcgPresetName, batch, label: `${preset} b${batch}` };
+    const large = LARGE.has(preset as RadarEcgPresetName);
+    return { preset: preset as RadarEcgPresetName, batch, label: `${preset} b${batch}`, steps: large ? largeSteps : steps, warmup: large ? Math.min(warmup, 1) : warmup };
   });
 if (!configs.length) die('--configs: no configuration given (PRESET:BATCH,...)');
 
@@ -115,8 +124,8 @@ function runJson(what: string, cmd: string, args: string[]): Measurement {
 }
 
 const tfjs = (c: Config, extra: string[] = []): Measurement =>
-  runJson(`TF.js ${c.label}`, process.execPath, ['--import', 'tsx', WORKER, c.preset, String(c.batch), '--warmup', String(warmup), '--steps', String(steps), ...extra]);
-const torch = (c: Config): Measurement => runJson(`PyTorch ${c.label}`, opts.python, [TORCH_STEP, c.preset, String(c.batch), '--warmup', String(warmup), '--steps', String(steps), '--dcn', torchDcn]);
+  runJson(`TF.js ${c.label}`, process.execPath, ['--import', 'tsx', WORKER, c.preset, String(c.batch), '--warmup', String(c.warmup), '--steps', String(c.steps), ...extra]);
+const torch = (c: Config): Measurement => runJson(`PyTorch ${c.label}`, opts.python, [TORCH_STEP, c.preset, String(c.batch), '--warmup', String(c.warmup), '--steps', String(c.steps), '--dcn', torchDcn]);
 
 // ---- PyTorch available? Parameter counts equal? ----
 const probe = spawnSync(opts.python, ['-c', torchDcn === 'torchvision' ? 'import torch, torchvision' : 'import torch'], { encoding: 'utf8' });
@@ -206,11 +215,12 @@ if (rounds > 0) {
     });
   }
   const backendName = process.env.MTL_BENCH_BACKEND ?? 'wasm';
-  log(`\nTF.js (${backendName}, one thread) vs PyTorch (one thread, ${torchDcn} DCN): ${rounds} rounds × (${warmup} warm-up + ${steps} timed calls) per process`);
+  log(`\nTF.js (${backendName}, one thread) vs PyTorch (one thread, ${torchDcn} DCN): ${rounds} rounds`);
   log('ms: median over rounds of each process\'s median; ratio: median over rounds of TF.js / PyTorch; GFLOP/s: analytic FLOPs / CPU time');
   const f = (v: number | undefined, d = 1): string => (v === undefined ? '-' : v.toFixed(d));
   for (const r of rows) {
-    log(`\n${r.config}: ${r.params.toLocaleString('en')} parameters, ${r.gflopPerStep.toFixed(3)} GFLOP per step`);
+    const c = configs.find((x) => x.label === r.config)!;
+    log(`\n${r.config}: ${r.params.toLocaleString('en')} parameters, ${r.gflopPerStep.toFixed(3)} GFLOP per step; ${c.warmup} warm-up + ${c.steps} timed calls per process`);
     log(`  ${''.padEnd(16)} ${'TF.js'.padStart(10)} ${'PyTorch'.padStart(10)}  ratio`);
     for (const k of METRICS) log(`  ${METRIC_LABEL[k].padEnd(16)} ${f(r.tfjs.ms[k]).padStart(10)} ${f(r.torch?.ms[k]).padStart(10)}  ${r.ratio ? `${r.ratio[k].toFixed(2)}×` : '-'}`);
     log(`  ${'GFLOP/s step'.padEnd(16)} ${f(r.tfjs.stepGflops, 2).padStart(10)} ${f(r.torch?.stepGflops, 2).padStart(10)}`);
@@ -271,4 +281,4 @@ if (opts.kernels) {
   }
 }
 
-if (opts.json) console.log(JSON.stringify({ rounds, steps, warmup, pytorch: haveTorch, torchDcn, rows, kernels: kernelReports }, null, 2));
+if (opts.json) console.log(JSON.stringify({ rounds, configs, pytorch: haveTorch, torchDcn, rows, kernels: kernelReports }, null, 2));
