@@ -8,7 +8,7 @@
  *
  *   node --import tsx benchmarks/torch-side-by-side.ts [--configs ci:8,ci:22,cpu:16,small:22] [--paper]
  *        [--rounds 5] [--steps 5] [--large-steps 2] [--warmup 2] [--kernels] [--kernel-steps 2] [--python /usr/bin/python3]
- *        [--torch-dcn reference|torchvision] [--json]
+ *        [--torch-dcn reference|torchvision|conv] [--json]
  *
  * Prints per configuration: median step and forward ms of each, wall-clock and process CPU time
  * (steadier on a shared machine), the median of the per-round ratios TF.js / PyTorch, GFLOP/s
@@ -20,7 +20,8 @@
  * the share of the step in GEMM/convolution kernels versus everything else (--rounds 0 runs only
  * that). PyTorch is skipped, with one line, when `python -c 'import torch'` fails. --torch-dcn
  * torchvision runs PyTorch's deformable convolutions with torchvision.ops.deform_conv2d (a fused
- * kernel) instead of the reference code's gather-based sampling.
+ * kernel) instead of the reference code's gather-based sampling; --torch-dcn conv replaces the
+ * sampling by a plain 3×3 conv (not the model: PyTorch's time without any DCN sampling cost).
  * MTL_BENCH_BACKEND selects the TF.js backend (default here: wasm).
  */
 import { spawnSync } from 'node:child_process';
@@ -77,7 +78,7 @@ const largeSteps = count('large-steps', 1);
 const warmup = count('warmup', 0);
 const kernelSteps = count('kernel-steps', 1);
 const torchDcn = opts['torch-dcn'];
-if (torchDcn !== 'reference' && torchDcn !== 'torchvision') die(`--torch-dcn: got ${JSON.stringify(torchDcn)}, expected reference or torchvision`);
+if (!['reference', 'torchvision', 'conv'].includes(torchDcn)) die(`--torch-dcn: got ${JSON.stringify(torchDcn)}, expected reference, torchvision or conv`);
 
 interface Config {
   readonly preset: RadarEcgPresetName;

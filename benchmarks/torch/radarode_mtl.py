@@ -73,6 +73,9 @@ class DeformConv2d(nn.Module):
     def forward(self, x):
         b, c, h, w = x.shape
         off = self.offset(x)
+        if self.impl == "conv":
+            # Timing bound only: the 3x3 conv at the grid points, offsets computed and unused.
+            return F.conv2d(x, self.weight, padding=1) + 0 * off.sum()
         if self.impl == "torchvision":
             # torchvision's fused kernel: (row, column) pairs per tap; zero outside the input
             # instead of the reference's clamping to the padded border (same arithmetic).
@@ -245,12 +248,13 @@ class RadarOdeMtl(nn.Module):
         return [self.heads[t](rep) for t in TASKS]
 
 
-DCN_IMPLS = ("reference", "torchvision")
+DCN_IMPLS = ("reference", "torchvision", "conv")
 
 
 def build(preset, dcn="reference"):
     """dcn: 'reference' (the gather-based dcnv2.py of the reference code) or 'torchvision'
-    (torchvision.ops.deform_conv2d, a fused C++ kernel)."""
+    (torchvision.ops.deform_conv2d, a fused C++ kernel); 'conv' replaces the sampling by a plain
+    3x3 conv (not the model: a bound on what any DCN implementation could cost)."""
     return RadarOdeMtl(**PRESETS[preset], dcn=dcn)
 
 

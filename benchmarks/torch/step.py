@@ -1,6 +1,6 @@
 """Time radarODE-MTL training steps in PyTorch on one CPU thread; prints one JSON line.
 
-    /usr/bin/python3 benchmarks/torch/step.py PRESET BATCH [--warmup 2] [--steps 5] [--dcn reference|torchvision]
+    /usr/bin/python3 benchmarks/torch/step.py PRESET BATCH [--warmup 2] [--steps 5] [--dcn reference|torchvision|conv]
 
 A step is mtl-bench's EW step: forward in training mode, the three task losses read back, one
 backward of their sum, SGD (momentum 0.937, weight decay 5e-4). The forward is the eval-mode
