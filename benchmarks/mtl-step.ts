@@ -26,6 +26,7 @@ import { describeBackend, loadBackend } from '../src/tf/backend.js';
 import { Optimizer } from '../src/tf/optim.js';
 import { MtlStepper } from '../src/tf/plumbing.js';
 import { RecordedForward } from '../src/tf/tape.js';
+import { median, peakRssMb, syntheticBatch } from './lib/radar-ecg-batch.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -40,12 +41,7 @@ const { values: opts } = parseArgs({
   },
 });
 
-const median = (a: number[]): number => {
-  const s = [...a].sort((x, y) => x - y);
-  const k = s.length >> 1;
-  return s.length % 2 ? s[k]! : (s[k - 1]! + s[k]!) / 2;
-};
-const peakMb = (): number => process.resourceUsage().maxRSS / 1024;
+const peakMb = peakRssMb;
 const steps = Number(opts.steps);
 const warmup = Number(opts.warmup);
 const batch = Number(opts.batch);
@@ -92,13 +88,7 @@ interface Row {
 }
 
 function inputs(preset: RadarEcgPresetName, rng: Rng): { x: TF.Tensor; targets: TF.Tensor[] } {
-  const p = RADAR_ECG_PRESETS[preset];
-  const n = batch * p.bins * p.frames * p.channels;
-  const x = tf.tensor4d(Float32Array.from({ length: n }, () => rng.uniform()), [batch, p.bins, p.frames, p.channels]);
-  const shape = tf.tensor2d(Float32Array.from({ length: batch * 200 }, (_, i) => Math.sin(i / 10)), [batch, 200]);
-  const ppi = tf.tensor1d(Int32Array.from({ length: batch }, () => 150 + rng.int(60)), 'int32');
-  const anchor = tf.tensor2d(Float32Array.from({ length: batch * 800 }, (_, i) => (i % 160 === 0 ? 1 : 0)), [batch, 800]);
-  return { x, targets: [shape, ppi, anchor] };
+  return syntheticBatch(tf, preset, batch, rng);
 }
 
 function timeSteps(preset: RadarEcgPresetName, method: MtlMethod, mode: GradMode): { ms: number; agg: number } {
