@@ -2,7 +2,8 @@
 
 A port of the reference network (shared DCN-ResNet encoder + squeeze module, ECG-shape, PPI and
 anchor heads; the inactive ODE branch omitted, as mtl-bench does by default) with mtl-bench's
-scaling rules: internal channel counts c become max(1, round(c * width)); the input channels, the
+scaling rules: internal channel counts c become max(1, min(c, min_channels), round(c * width));
+the ECG-shape head optionally ends with a learned bias per output sample (output_bias); the input channels, the
 18 offset channels, the single output channel and the 260 PPI logits are fixed; the squeeze conv
 spans the encoder's output height; the last layer of the ECG-shape and anchor heads is a Conv1d
 with kernel L - T + 1, or, when the head's length L is shorter than T, a ConvTranspose1d with
@@ -24,8 +25,8 @@ import torch.nn.functional as F
 PRESETS = {
     "paper": dict(channels=50, bins=71, frames=120, width=1.0),
     "small": dict(channels=50, bins=71, frames=120, width=1 / 8),
-    "cpu": dict(channels=8, bins=24, frames=120, width=1 / 32),
-    "ci": dict(channels=8, bins=16, frames=64, width=1 / 32),
+    "cpu": dict(channels=8, bins=24, frames=120, width=1 / 32, min_channels=8, output_bias=True),
+    "ci": dict(channels=8, bins=16, frames=64, width=1 / 32, min_channels=8, output_bias=True),
 }
 OUT = {"ECG_shape": 200, "PPI": 260, "Anchor": 800}
 TASKS = ("ECG_shape", "PPI", "Anchor")
@@ -155,10 +156,21 @@ def last_layer(l, cin, target):
     return nn.ConvTranspose1d(cin, 1, s, s, p, output_padding=2 * p - e)
 
 
-class RadarOdeMtl(nn.Module):
-    def __init__(self, channels, bins, frames, width, dcn="reference"):
+class PositionBias(nn.Module):
+    """A learned bias per output sample (zero at initialisation); parameter `bias`."""
+
+    def __init__(self, n):
         super().__init__()
-        ch = lambda c: max(1, js_round(c * width))
+        self.bias = nn.Parameter(torch.zeros(n))
+
+    def forward(self, x):
+        return x + self.bias
+
+
+class RadarOdeMtl(nn.Module):
+    def __init__(self, channels, bins, frames, width, min_channels=1, output_bias=False, dcn="reference"):
+        super().__init__()
+        ch = lambda c: max(1, min(c, min_channels), js_round(c * width))
         self.input_shape = (channels, bins, frames)
         h, w = bins, frames
         enc = nn.Sequential()
@@ -196,7 +208,10 @@ class RadarOdeMtl(nn.Module):
             shape_conv.add_module(str(i), block(nn.Conv1d(cs[i], cs[i + 1], ks[i], ss[i], 1), cs[i + 1]))
             l = conv_len(l, ks[i], ss[i], 1)
         l = conv_len(conv_len(l, 7, 1, 1), 5, 1, 1)
-        out_conv = seq(**{"0": nn.Conv1d(ch(8), ch(4), 7, 1, 1), "1": nn.Conv1d(ch(4), ch(2), 5, 1, 1), "2": last_layer(l, ch(2), OUT["ECG_shape"]), "squeeze": Squeeze(1)})
+        out_layers = {"0": nn.Conv1d(ch(8), ch(4), 7, 1, 1), "1": nn.Conv1d(ch(4), ch(2), 5, 1, 1), "2": last_layer(l, ch(2), OUT["ECG_shape"]), "squeeze": Squeeze(1)}
+        if output_bias:
+            out_layers["template"] = PositionBias(OUT["ECG_shape"])
+        out_conv = seq(**out_layers)
         shape = seq(enc=shape_enc, conv=shape_conv, out_conv=out_conv)
 
         # PPI head.
