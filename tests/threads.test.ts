@@ -21,7 +21,10 @@ const dir = mkdtempSync(join(tmpdir(), 'mtl-threads-'));
 /** Run a command to its end (no time limit on a loaded machine, but a hang fails the test after 10 minutes). */
 function finish(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string; hung: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const childEnv = { ...process.env, ...env };
+    // The default rule is under test: tests/run-tap.sh sets MTL_BENCH_THREADS=1 for the rest of the suite.
+    if (!('MTL_BENCH_THREADS' in env)) delete childEnv.MTL_BENCH_THREADS;
+    const child = spawn(process.execPath, args, { cwd: repo, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -105,6 +108,10 @@ t.test('the default: the cores divided by the processes started', async (t) => {
     t.equal(r.code, 0, `--jobs ${jobs}: exit code 0`);
     t.same(threadsOf(db), Array(5).fill(defaultThreads(jobs, cores)), `--jobs ${jobs} on ${cores} cores: ${defaultThreads(jobs, cores)} thread(s) per run`);
   }
+  const db = join(dir, 'env.sqlite');
+  const r = await finish(runArgs(db, join(dir, 'data'), ['--jobs', '2']), { MTL_BENCH_THREADS: '2' });
+  t.equal(r.code, 0, 'MTL_BENCH_THREADS=2: exit code 0');
+  t.same(threadsOf(db), Array(5).fill(2), 'MTL_BENCH_THREADS replaces the default');
 });
 
 t.test('a bad --threads value: exit code 2, one line naming it, nothing written', async (t) => {
@@ -121,5 +128,10 @@ t.test('a bad --threads value: exit code 2, one line naming it, nothing written'
     }
     t.notOk(existsSync(db), 'no record created');
   }
+  const db = join(dir, 'bad-env.sqlite');
+  const r = spawnSync(process.execPath, runArgs(db, join(dir, 'bad-data'), []), { cwd: repo, encoding: 'utf8', env: { ...process.env, MTL_BENCH_THREADS: 'abc' } });
+  t.equal(r.status, 2, 'MTL_BENCH_THREADS=abc: exit code 2');
+  t.equal(r.stderr.trim(), 'mtl-bench: ConfigError: MTL_BENCH_THREADS: got "abc", expected an integer from 1 to 8 (threads of the wasm backend)');
+  t.notOk(existsSync(db), 'no record created');
   t.notOk(existsSync(join(dir, 'bad-data')), 'no dataset generated');
 });

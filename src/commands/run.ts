@@ -3,7 +3,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../tf/backend.js';
 import { applyOverrides } from '../run/overrides.js';
 import { presetConfigs, presetDescription, presetNames } from '../run/presets.js';
 import { ConfigError } from '../errors.js';
-import { checkThreads } from '../tf/wasm-threads.js';
+import { checkThreads, envThreads } from '../tf/wasm-threads.js';
 
 interface Args {
   config?: string;
@@ -44,7 +44,7 @@ export const runCommand: CommandModule<object, Args> = {
       .option('jobs', { type: 'number', default: 1, describe: 'worker processes' })
       .option('shard', { type: 'string', describe: 'run slice K/N of the grid (cluster job arrays, CI matrices)' })
       .option('backend', { type: 'string', default: 'auto', choices: [...BACKEND_CHOICES], describe: 'TF.js backend' })
-      .option('threads', { type: 'string', describe: 'threads of the wasm backend per process, 1-8 (default: the cores divided by the processes started)' })
+      .option('threads', { type: 'string', describe: 'threads of the wasm backend per process, 1-8 (default: MTL_BENCH_THREADS, else the cores divided by the processes started)' })
       .option('data-dir', { type: 'string', describe: 'cache directory for generated datasets (default: data)' })
       .option('data-path', { type: 'string', describe: 'a real dataset directory (imported radar-ECG, NYUv2 root)' })
       .option('name', { type: 'string', describe: 'experiment name (override)' })
@@ -66,7 +66,7 @@ export const runCommand: CommandModule<object, Args> = {
     if (!args.config && !args.preset) throw new ConfigError('run', 'nothing', '--config FILE or --preset NAME');
     if (args.config && args.preset) throw new ConfigError('run', '--config and --preset', 'only one of them');
     if (!(Number.isInteger(args.jobs) && args.jobs >= 1)) throw new ConfigError('--jobs', args.jobs, 'an integer >= 1');
-    const threads = args.threads === undefined ? undefined : checkThreads(args.threads);
+    const threads = args.threads === undefined ? envThreads() : checkThreads(args.threads);
     // Imported here, not above: `mtl-bench run --help` stays fast.
     const { loadConfigFileWithPlugins, validateConfig } = await import('../run/config.js');
     const { runGrid } = await import('../run/orchestrate.js');

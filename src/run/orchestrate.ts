@@ -17,14 +17,14 @@ import { DATA_SEED, claimRun, executeRun, markAborted, reclaimStale, registerExp
 import { loadRecordedPlugins } from '../plugins/load.js';
 import { getTask } from '../tasks/index.js';
 import { loadBackend } from '../tf/backend.js';
-import { defaultThreads } from '../tf/wasm-threads.js';
+import { defaultThreads, envThreads } from '../tf/wasm-threads.js';
 
 export interface GridOptions {
   readonly dbFile: string;
   readonly jobs: number;
   readonly shard?: string;
   readonly backend: BackendChoice;
-  /** Threads of the wasm backend per process (default: defaultThreads of the processes started). */
+  /** Threads of the wasm backend per process (default: MTL_BENCH_THREADS, else defaultThreads of the processes started). */
   readonly threads?: number;
   readonly tty: boolean;
   readonly weightSampleEvery?: number;
@@ -56,7 +56,7 @@ export async function runGrid(cfg: ExperimentConfig, opts: GridOptions): Promise
   const skipped = runs.length - todo.length;
   const log = opts.log ?? ((l: string) => console.log(l));
   const processes = Math.min(opts.jobs, Math.max(todo.length, 1));
-  const threads = opts.threads ?? defaultThreads(processes);
+  const threads = opts.threads ?? envThreads() ?? defaultThreads(processes);
   log(`${cfg.name}: ${runs.length} runs${opts.shard ? ` in shard ${opts.shard}` : ''}, ${skipped} already completed, ${todo.length} to run (${processes} job${opts.jobs > 1 ? 's' : ''}, ${threads} thread${threads > 1 ? 's' : ''} each) → ${opts.dbFile}`);
   const progress = createProgress(opts.tty, log);
   let finished = 0;

@@ -9,7 +9,7 @@ import type * as TF from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 import { registerExtraWasmKernels } from './wasm-kernels-extra.js';
-import { checkThreads, initWasmThreads } from './wasm-threads.js';
+import { checkThreads, envThreads, initWasmThreads } from './wasm-threads.js';
 
 export type Tf = typeof TF;
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -28,7 +28,7 @@ export interface LoadedBackend {
 }
 
 export interface BackendOptions {
-  /** Threads for the wasm backend (default 1); ignored by the other backends. */
+  /** Threads for the wasm backend (default: MTL_BENCH_THREADS, or 1); ignored by the other backends. */
   readonly threads?: number;
 }
 
@@ -48,7 +48,7 @@ async function tryImport(spec: string, skipped: string[]): Promise<Tf | null> {
 /**
  * Load the best available backend (or the one asked for) once per process. Asking again returns
  * the same backend; asking for a different one, or for another wasm thread count, after loading
- * is an error. `threads` left out accepts whatever is loaded (1 if nothing is).
+ * is an error. `threads` left out accepts whatever is loaded (MTL_BENCH_THREADS, or 1, if nothing is).
  */
 export async function loadBackend(choice: BackendChoice = (process.env.MTL_BENCH_BACKEND as BackendChoice | undefined) ?? 'auto', opts: BackendOptions = {}): Promise<LoadedBackend> {
   if (!BACKEND_CHOICES.includes(choice)) throw new ConfigError('backend', choice, `one of ${BACKEND_CHOICES.join(', ')}`);
@@ -82,7 +82,8 @@ export async function loadBackend(choice: BackendChoice = (process.env.MTL_BENCH
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       registerWasmKernels(tf);
       registerExtraWasmKernels(tf);
-      const init = (threads ?? 1) > 1 ? await initWasmThreads(tf, wasm, threads!) : { ok: await tf.setBackend('wasm'), threads: 1 };
+      const n = threads ?? envThreads() ?? 1;
+      const init = n > 1 ? await initWasmThreads(tf, wasm, n) : { ok: await tf.setBackend('wasm'), threads: 1 };
       if (init.ok) {
         await tf.ready();
         return (loaded = { tf, name: 'wasm', via: '@tensorflow/tfjs-backend-wasm', skipped, threads: init.threads });

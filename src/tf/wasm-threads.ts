@@ -43,6 +43,12 @@ export function checkThreads(value: unknown, field = '--threads'): number {
   return n;
 }
 
+/** MTL_BENCH_THREADS, checked, or undefined when unset (the default then applies). */
+export function envThreads(): number | undefined {
+  const v = process.env.MTL_BENCH_THREADS;
+  return v === undefined || v === '' ? undefined : checkThreads(v, 'MTL_BENCH_THREADS');
+}
+
 interface WasmModule {
   setThreadsCount(n: number): void;
   getThreadsCount(): number;
