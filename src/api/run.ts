@@ -12,7 +12,7 @@ export interface RunOptions {
   /** Worker processes (default 1: in this process). */
   readonly jobs?: number;
   readonly backend?: BackendChoice;
-  /** Threads of the wasm backend per process, 1-8 (default: the cores divided by the processes started). */
+  /** Threads of the wasm backend per process, 1-8 (default: MTL_BENCH_THREADS, else the cores divided by the processes started). */
   readonly threads?: number;
   /** Plugin modules to load besides those the config names. */
   readonly plugins?: readonly string[];

@@ -53,6 +53,7 @@ async function tryImport(spec: string, skipped: string[]): Promise<Tf | null> {
 export async function loadBackend(choice: BackendChoice = (process.env.MTL_BENCH_BACKEND as BackendChoice | undefined) ?? 'auto', opts: BackendOptions = {}): Promise<LoadedBackend> {
   if (!BACKEND_CHOICES.includes(choice)) throw new ConfigError('backend', choice, `one of ${BACKEND_CHOICES.join(', ')}`);
   const threads = opts.threads === undefined ? undefined : checkThreads(opts.threads, 'threads');
+  const wasmThreads = threads ?? envThreads() ?? 1;
   if (loaded) {
     if (choice !== 'auto' && choice !== loaded.name) {
       throw new ConfigError('backend', choice, `${loaded.name} (already loaded in this process)`);
@@ -82,8 +83,7 @@ export async function loadBackend(choice: BackendChoice = (process.env.MTL_BENCH
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       registerWasmKernels(tf);
       registerExtraWasmKernels(tf);
-      const n = threads ?? envThreads() ?? 1;
-      const init = n > 1 ? await initWasmThreads(tf, wasm, n) : { ok: await tf.setBackend('wasm'), threads: 1 };
+      const init = wasmThreads > 1 ? await initWasmThreads(tf, wasm, wasmThreads) : { ok: await tf.setBackend('wasm'), threads: 1 };
       if (init.ok) {
         await tf.ready();
         return (loaded = { tf, name: 'wasm', via: '@tensorflow/tfjs-backend-wasm', skipped, threads: init.threads });
