@@ -4,6 +4,7 @@ import { runGrid, type GridResult } from '../run/orchestrate.js';
 import { presetConfigs, presetNames } from '../run/presets.js';
 import { resolveConfigPlugins } from '../plugins/config.js';
 import type { BackendChoice } from '../tf/backend.js';
+import { checkThreads } from '../tf/wasm-threads.js';
 
 export interface RunOptions {
   /** The SQLite record (default results.sqlite); re-running resumes. */
@@ -11,6 +12,8 @@ export interface RunOptions {
   /** Worker processes (default 1: in this process). */
   readonly jobs?: number;
   readonly backend?: BackendChoice;
+  /** Threads of the wasm backend per process, 1-8 (default: MTL_BENCH_THREADS, else the cores divided by the processes started). */
+  readonly threads?: number;
   /** Plugin modules to load besides those the config names. */
   readonly plugins?: readonly string[];
   /** Directory that relative plugin paths in the config are resolved against (default: the working directory). */
@@ -30,7 +33,8 @@ export async function prepareExperiment(config: object, opts: Pick<RunOptions, '
 export async function runExperiment(config: object, opts: RunOptions = {}): Promise<GridResult & { readonly config: ExperimentConfig; readonly db: string }> {
   const cfg = await prepareExperiment(config, opts);
   const db = opts.db ?? 'results.sqlite';
-  const r = await runGrid(cfg, { dbFile: db, jobs: opts.jobs ?? 1, backend: opts.backend ?? 'auto', tty: false, ...(opts.log ? { log: opts.log } : {}) });
+  const threads = opts.threads === undefined ? {} : { threads: checkThreads(opts.threads, 'threads') };
+  const r = await runGrid(cfg, { dbFile: db, jobs: opts.jobs ?? 1, backend: opts.backend ?? 'auto', ...threads, tty: false, ...(opts.log ? { log: opts.log } : {}) });
   return { ...r, config: cfg, db };
 }
 

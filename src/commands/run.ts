@@ -3,6 +3,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../tf/backend.js';
 import { applyOverrides } from '../run/overrides.js';
 import { presetConfigs, presetDescription, presetNames } from '../run/presets.js';
 import { ConfigError } from '../errors.js';
+import { checkThreads, envThreads } from '../tf/wasm-threads.js';
 
 interface Args {
   config?: string;
@@ -16,6 +17,7 @@ interface Args {
   jobs: number;
   shard?: string;
   backend: string;
+  threads?: string;
   'data-dir'?: string;
   'data-path'?: string;
   name?: string;
@@ -39,9 +41,10 @@ export const runCommand: CommandModule<object, Args> = {
       .option('batch-size', { type: 'number', describe: 'batch size (override)' })
       .option('mode', { type: 'string', choices: ['param', 'rep'], describe: 'per-task gradients of the shared parameters or of the representation' })
       .option('db', { type: 'string', default: 'results.sqlite', describe: 'the SQLite record' })
-      .option('jobs', { type: 'number', default: 1, describe: 'worker processes (wasm is single-threaded: 2 on a 2-core machine)' })
+      .option('jobs', { type: 'number', default: 1, describe: 'worker processes' })
       .option('shard', { type: 'string', describe: 'run slice K/N of the grid (cluster job arrays, CI matrices)' })
       .option('backend', { type: 'string', default: 'auto', choices: [...BACKEND_CHOICES], describe: 'TF.js backend' })
+      .option('threads', { type: 'string', describe: 'threads of the wasm backend per process, 1-8 (default: MTL_BENCH_THREADS, else the cores divided by the processes started)' })
       .option('data-dir', { type: 'string', describe: 'cache directory for generated datasets (default: data)' })
       .option('data-path', { type: 'string', describe: 'a real dataset directory (imported radar-ECG, NYUv2 root)' })
       .option('name', { type: 'string', describe: 'experiment name (override)' })
@@ -52,6 +55,7 @@ export const runCommand: CommandModule<object, Args> = {
       .conflicts('quiet', 'verbose')
       .option('crash-after-epochs', { type: 'number', hidden: true })
       .example('$0 run --preset ci --jobs 2', 'every optimizer on the CI-size radar-ECG task')
+      .example('$0 run --preset table2-small --threads 2', 'one process, the wasm backend on two threads')
       .example('$0 run --config my-sweep.yaml --db sweep.sqlite', 'a grid from a file')
       .example('$0 run --preset table2-small --shard 1/4', 'the first quarter of a grid'),
   handler: async (args) => {
@@ -62,6 +66,7 @@ export const runCommand: CommandModule<object, Args> = {
     if (!args.config && !args.preset) throw new ConfigError('run', 'nothing', '--config FILE or --preset NAME');
     if (args.config && args.preset) throw new ConfigError('run', '--config and --preset', 'only one of them');
     if (!(Number.isInteger(args.jobs) && args.jobs >= 1)) throw new ConfigError('--jobs', args.jobs, 'an integer >= 1');
+    const threads = args.threads === undefined ? envThreads() : checkThreads(args.threads);
     // Imported here, not above: `mtl-bench run --help` stays fast.
     const { loadConfigFileWithPlugins, validateConfig } = await import('../run/config.js');
     const { runGrid } = await import('../run/orchestrate.js');
@@ -79,6 +84,7 @@ export const runCommand: CommandModule<object, Args> = {
         jobs: args.jobs,
         ...(args.shard ? { shard: args.shard } : {}),
         backend: args.backend as BackendChoice,
+        ...(threads !== undefined ? { threads } : {}),
         tty: Boolean(process.stdout.isTTY) && !args.quiet && !args.verbose && !args.json,
         log,
         ...(args['crash-after-epochs'] !== undefined ? { crashAfterEpochs: args['crash-after-epochs'] } : {}),

@@ -9,6 +9,7 @@ import { applyOverrides } from '../run/overrides.js';
 import { presetConfigs, presetNames } from '../run/presets.js';
 import { slurmScripts, validateSlurmOptions, type SlurmOptions } from '../run/slurm.js';
 import { BACKEND_CHOICES } from '../tf/backend.js';
+import { checkThreads } from '../tf/wasm-threads.js';
 
 interface Args {
   config?: string;
@@ -19,6 +20,7 @@ interface Args {
   'batch-size'?: number;
   mode?: string;
   backend?: string;
+  threads?: string;
   'data-dir'?: string;
   'data-path'?: string;
   name?: string;
@@ -61,6 +63,7 @@ export const slurmCommand: CommandModule<object, Args> = {
       .option('batch-size', { type: 'number', describe: 'batch size (override)' })
       .option('mode', { type: 'string', choices: ['param', 'rep'], describe: 'gradient mode (override)' })
       .option('backend', { type: 'string', choices: [...BACKEND_CHOICES], describe: 'TF.js backend of the shard tasks (default: auto)' })
+      .option('threads', { type: 'string', describe: 'threads of the wasm backend per worker process (default: the CPUs divided by the processes)' })
       .option('data-dir', { type: 'string', describe: 'cache for generated datasets (default: DIR/data)' })
       .option('data-path', { type: 'string', describe: 'a real dataset directory on shared storage' })
       .option('name', { type: 'string', describe: 'experiment name (override)' })
@@ -94,6 +97,7 @@ export const slurmCommand: CommandModule<object, Args> = {
     if (args['batch-size'] !== undefined) runArgs.push('--batch-size', String(args['batch-size']));
     if (args.mode) runArgs.push('--mode', args.mode);
     if (args.backend) runArgs.push('--backend', args.backend);
+    if (args.threads !== undefined) runArgs.push('--threads', String(checkThreads(args.threads)));
     if (args.name) runArgs.push('--name', args.name);
     runArgs.push('--data-dir', args['data-dir'] ? resolve(args['data-dir']) : join(dir, 'data'));
     if (args['data-path']) runArgs.push('--data-path', resolve(args['data-path']));

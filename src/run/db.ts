@@ -10,7 +10,7 @@ import { DataError } from '../errors.js';
 
 export type Db = Database.Database;
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const MIGRATIONS: string[] = [
   // v1
@@ -144,6 +144,16 @@ const MIGRATIONS: string[] = [
     FROM epoch_metrics m JOIN runs r ON r.id = m.run_id LEFT JOIN experiments x ON x.id = r.experiment_id;
   CREATE VIEW run_cost AS
     SELECT r.id AS run_id, x.name AS experiment, r.label, r.seed, r.backend, r.epochs,
+           COUNT(t.epoch) AS epochs_timed, SUM(t.epoch_seconds) AS train_seconds,
+           AVG(t.step_ms_median) AS step_ms, MAX(t.peak_rss_mb) AS peak_rss_mb
+    FROM timings t JOIN runs r ON r.id = t.run_id LEFT JOIN experiments x ON x.id = r.experiment_id GROUP BY r.id;
+  `,
+  // v4: the wasm backend's thread count (NULL for the other backends and for older runs).
+  `
+  ALTER TABLE runs ADD COLUMN threads INTEGER;
+  DROP VIEW run_cost;
+  CREATE VIEW run_cost AS
+    SELECT r.id AS run_id, x.name AS experiment, r.label, r.seed, r.backend, r.threads, r.epochs,
            COUNT(t.epoch) AS epochs_timed, SUM(t.epoch_seconds) AS train_seconds,
            AVG(t.step_ms_median) AS step_ms, MAX(t.peak_rss_mb) AS peak_rss_mb
     FROM timings t JOIN runs r ON r.id = t.run_id LEFT JOIN experiments x ON x.id = r.experiment_id GROUP BY r.id;

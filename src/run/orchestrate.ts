@@ -1,7 +1,7 @@
 /**
  * Runs a grid: registers the experiment, skips completed runs, resumes interrupted ones, and
- * spreads the rest over `jobs` worker processes (the wasm backend is single-threaded, so two
- * processes use two cores), all writing to the one WAL database.
+ * spreads the rest over `jobs` worker processes, all writing to the one WAL database. Each process
+ * runs the wasm backend on its share of the cores (`threads`).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
@@ -17,12 +17,15 @@ import { DATA_SEED, claimRun, executeRun, markAborted, reclaimStale, registerExp
 import { loadRecordedPlugins } from '../plugins/load.js';
 import { getTask } from '../tasks/index.js';
 import { loadBackend } from '../tf/backend.js';
+import { defaultThreads, envThreads } from '../tf/wasm-threads.js';
 
 export interface GridOptions {
   readonly dbFile: string;
   readonly jobs: number;
   readonly shard?: string;
   readonly backend: BackendChoice;
+  /** Threads of the wasm backend per process (default: MTL_BENCH_THREADS, else defaultThreads of the processes started). */
+  readonly threads?: number;
   readonly tty: boolean;
   readonly weightSampleEvery?: number;
   /** Test hook (see RunContext.crashAfterEpochs). */
@@ -52,7 +55,9 @@ export async function runGrid(cfg: ExperimentConfig, opts: GridOptions): Promise
   const todo = runs.filter((r) => status.get(r.key) !== 'completed');
   const skipped = runs.length - todo.length;
   const log = opts.log ?? ((l: string) => console.log(l));
-  log(`${cfg.name}: ${runs.length} runs${opts.shard ? ` in shard ${opts.shard}` : ''}, ${skipped} already completed, ${todo.length} to run (${Math.min(opts.jobs, Math.max(todo.length, 1))} job${opts.jobs > 1 ? 's' : ''}) → ${opts.dbFile}`);
+  const processes = Math.min(opts.jobs, Math.max(todo.length, 1));
+  const threads = opts.threads ?? envThreads() ?? defaultThreads(processes);
+  log(`${cfg.name}: ${runs.length} runs${opts.shard ? ` in shard ${opts.shard}` : ''}, ${skipped} already completed, ${todo.length} to run (${processes} job${opts.jobs > 1 ? 's' : ''}, ${threads} thread${threads > 1 ? 's' : ''} each) → ${opts.dbFile}`);
   const progress = createProgress(opts.tty, log);
   let finished = 0;
   progress.setTotals(skipped, runs.length);
@@ -94,6 +99,7 @@ export async function runGrid(cfg: ExperimentConfig, opts: GridOptions): Promise
           dbFile: opts.dbFile,
           dataDir: cfg.dataDir,
           backend: opts.backend,
+          threads,
           weightSampleEvery: opts.weightSampleEvery ?? 10,
           signal: stop.signal,
           onProgress: (e) => {
@@ -110,7 +116,7 @@ export async function runGrid(cfg: ExperimentConfig, opts: GridOptions): Promise
       const prepared = await getTask(cfg.task).prepareData(tf, cfg.preset, { dataDir: cfg.dataDir, seed: DATA_SEED, ...(cfg.dataPath ? { dataPath: cfg.dataPath } : {}) });
       prepared.dispose?.();
       if (!stop.signal.aborted) {
-        await runWorkers(cfg, todo, opts, stop.signal, cleanups, db, progress, (w, e) => {
+        await runWorkers(cfg, todo, { ...opts, threads }, stop.signal, cleanups, db, progress, (w, e) => {
           onEnd(e);
           progress.update(w, e);
         });
@@ -162,7 +168,7 @@ async function runWorkers(
 ): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mtl-bench-'));
   const jobFile = join(dir, 'job.json');
-  writeFileSync(jobFile, JSON.stringify({ config: cfg, keys: todo.map((r) => r.key), dbFile: opts.dbFile, backend: opts.backend, weightSampleEvery: opts.weightSampleEvery ?? 10 }));
+  writeFileSync(jobFile, JSON.stringify({ config: cfg, keys: todo.map((r) => r.key), dbFile: opts.dbFile, backend: opts.backend, threads: opts.threads, weightSampleEvery: opts.weightSampleEvery ?? 10 }));
   const n = Math.min(opts.jobs, todo.length);
   const children = new Set<ChildProcess>();
   const keys = todo.map((r) => r.key);
@@ -214,7 +220,7 @@ async function runWorkers(
 
 /** Entry of a worker process: claim runs of the job in order until none is left, or until told to stop. */
 export async function workerMain(jobFile: string): Promise<void> {
-  const job = JSON.parse(readFileSync(jobFile, 'utf8')) as { config: ExperimentConfig; keys: string[]; dbFile: string; backend: BackendChoice; weightSampleEvery: number };
+  const job = JSON.parse(readFileSync(jobFile, 'utf8')) as { config: ExperimentConfig; keys: string[]; dbFile: string; backend: BackendChoice; threads?: number; weightSampleEvery: number };
   await loadRecordedPlugins(job.config.plugins);
   const runs = new Map(expandGrid(job.config).map((r) => [r.key, r]));
   const db = openDb(job.dbFile);
@@ -246,7 +252,7 @@ export async function workerMain(jobFile: string): Promise<void> {
     const spec = runs.get(key);
     if (!spec || !claimRun(db, key)) continue;
     current = key;
-    await executeRun(spec, { db, dbFile: job.dbFile, dataDir: job.config.dataDir, backend: job.backend, weightSampleEvery: job.weightSampleEvery, signal: stop.signal, onProgress: send });
+    await executeRun(spec, { db, dbFile: job.dbFile, dataDir: job.config.dataDir, backend: job.backend, ...(job.threads !== undefined ? { threads: job.threads } : {}), weightSampleEvery: job.weightSampleEvery, signal: stop.signal, onProgress: send });
     current = null;
   }
   db.close();

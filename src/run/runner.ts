@@ -20,7 +20,7 @@ import { Rng } from '../rng.js';
 import { getTask } from '../tasks/index.js';
 import { noiseLabel, type MetricSpec, type PreparedData, type TaskDefinition } from '../tasks/task.js';
 import { TRIVIAL_METHOD } from '../tasks/trivial.js';
-import type { BackendChoice } from '../tf/backend.js';
+import type { BackendChoice, LoadedBackend } from '../tf/backend.js';
 import { loadBackend } from '../tf/backend.js';
 import type { MultiTaskModel } from '../tf/model.js';
 import { Optimizer, scaleSchedule } from '../tf/optim.js';
@@ -38,6 +38,8 @@ export interface RunContext {
   readonly dbFile: string;
   readonly dataDir: string;
   readonly backend: BackendChoice;
+  /** Threads of the wasm backend (default: 1, or whatever this process already loaded). */
+  readonly threads?: number;
   /** Steps whose weights are logged per epoch besides the epoch mean (every k-th step). */
   readonly weightSampleEvery: number;
   readonly onProgress?: (p: ProgressEvent) => void;
@@ -179,10 +181,10 @@ function runStreams(spec: RunSpec, fingerprint: string): { batches: Rng; method:
 }
 
 /** The run's data (generated or opened for its preset and evaluation protocol), recorded in its provenance. */
-async function prepareRunData(task: TaskDefinition, tf: typeof TF, spec: RunSpec, ctx: RunContext, backendName: string, runId: number): Promise<PreparedData> {
+async function prepareRunData(task: TaskDefinition, tf: typeof TF, spec: RunSpec, ctx: RunContext, backend: LoadedBackend, runId: number): Promise<PreparedData> {
   const data = await task.prepareData(tf, spec.preset, { dataDir: ctx.dataDir, seed: DATA_SEED, ...(spec.dataPath ? { dataPath: spec.dataPath } : {}), ...(spec.evaluation ? { evaluation: spec.evaluation } : {}) });
   const p = provenance();
-  ctx.db.prepare('UPDATE runs SET git_commit = ?, package_version = ?, node_version = ?, backend = ?, dataset_fingerprint = ?, dataset = ? WHERE id = ?').run(p.gitCommit, p.packageVersion, p.nodeVersion, backendName, data.fingerprint, data.describe, runId);
+  ctx.db.prepare('UPDATE runs SET git_commit = ?, package_version = ?, node_version = ?, backend = ?, threads = ?, dataset_fingerprint = ?, dataset = ? WHERE id = ?').run(p.gitCommit, p.packageVersion, p.nodeVersion, backend.name, backend.threads, data.fingerprint, data.describe, runId);
   return data;
 }
 
@@ -205,8 +207,8 @@ function insertEvaluations(db: Db, runId: number, results: TestResults): void {
 }
 
 /** Record a trivial predictor: no training, the test metrics under every evaluation condition. */
-async function executeTrivial(spec: RunSpec, ctx: RunContext, task: TaskDefinition, tf: typeof TF, backendName: string, runId: number): Promise<void> {
-  const data = await prepareRunData(task, tf, spec, ctx, backendName, runId);
+async function executeTrivial(spec: RunSpec, ctx: RunContext, task: TaskDefinition, tf: typeof TF, backend: LoadedBackend, runId: number): Promise<void> {
+  const data = await prepareRunData(task, tf, spec, ctx, backend, runId);
   try {
     if (!data.trivialModel) throw new MtlBenchError(`task ${task.id} has no trivial predictors`);
     const model = await data.trivialModel(String(spec.params.predictor));
@@ -234,10 +236,11 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
   const { db } = ctx;
   const row = db.prepare('SELECT id, checkpoint_epoch FROM runs WHERE key = ?').get(spec.key) as { id: number; checkpoint_epoch: number | null };
   const task = getTask(spec.task);
-  const { tf, name: backendName } = await loadBackend(ctx.backend);
+  const backend = await loadBackend(ctx.backend, ctx.threads === undefined ? {} : { threads: ctx.threads });
+  const { tf } = backend;
   if (spec.method === TRIVIAL_METHOD) {
     try {
-      await executeTrivial(spec, ctx, task, tf, backendName, row.id);
+      await executeTrivial(spec, ctx, task, tf, backend, row.id);
       ctx.onProgress?.({ kind: 'run-end', label: spec.label, status: 'completed' });
       return 'completed';
     } catch (e) {
@@ -254,7 +257,7 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<'compl
   let optimizer: Optimizer | null = null;
   let stepper: MtlStepper | null = null;
   try {
-    data = await prepareRunData(task, tf, spec, ctx, backendName, row.id);
+    data = await prepareRunData(task, tf, spec, ctx, backend, row.id);
     model = task.createModel(tf, spec.preset, spec.seed);
     const method = methodFor(spec, task);
     const defaults = task.training(spec.preset);
