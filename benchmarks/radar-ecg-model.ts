@@ -16,6 +16,8 @@ import { describeBackend, loadBackend } from '../src/tf/backend.js';
 import { createRadarOdeModel } from '../src/tasks/radar-ecg/model.js';
 import { RADAR_ECG_PRESETS, type RadarEcgPresetName } from '../src/tasks/radar-ecg/presets.js';
 import type { DeformImpl } from '../src/tasks/radar-ecg/layers.js';
+import { median } from './lib/radar-ecg-batch.js';
+import { timeRuns } from './lib/timing.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -33,15 +35,6 @@ const { values: opts } = parseArgs({
 const backend = await loadBackend();
 const { tf } = backend;
 
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-const median = (a: number[]): number => {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 interface Row {
   preset: string;
@@ -57,16 +50,7 @@ interface Row {
 }
 
 function measure(f: () => void, runs: number, warmup: number): { wall: number; cpu: number } {
-  for (let i = 0; i < warmup; i++) f();
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const w0 = performance.now();
-    const c0 = cpuMs();
-    f();
-    cpu.push(cpuMs() - c0);
-    wall.push(performance.now() - w0);
-  }
+  const { wall, cpu } = timeRuns(f, runs, warmup);
   return { wall: median(wall), cpu: median(cpu) };
 }
 

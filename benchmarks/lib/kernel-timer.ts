@@ -8,6 +8,7 @@
  * registered).
  */
 import type * as TF from '@tensorflow/tfjs';
+import { cpuMs } from './timing.js';
 
 export interface KernelStat {
   readonly name: string;
@@ -18,10 +19,6 @@ export interface KernelStat {
   readonly cpuMs: number;
 }
 
-const cpuNow = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 
 /** Matrix products and convolutions, fused or not, and their gradient kernels. */
 export const GEMM_KERNELS = /^(_?Fused)?(MatMul|BatchMatMul|Conv2D|Conv3D|Conv2DBackpropInput|Conv2DBackpropFilter|DepthwiseConv2dNative.*|FusedConv2D|FusedDepthwiseConv2D)$/;
@@ -42,11 +39,11 @@ export class KernelTimer {
           if (!this.enabled) return inner(args);
           this.stack.push([0, 0]);
           const t0 = performance.now();
-          const c0 = cpuNow();
+          const c0 = cpuMs();
           try {
             return inner(args);
           } finally {
-            const dc = cpuNow() - c0;
+            const dc = cpuMs() - c0;
             const dt = performance.now() - t0;
             const [nested, nestedCpu] = this.stack.pop()!;
             const parent = this.stack[this.stack.length - 1];
@@ -69,13 +66,13 @@ export class KernelTimer {
   run(f: () => void): { wallMs: number; cpuMs: number } {
     this.enabled = true;
     const t0 = performance.now();
-    const c0 = cpuNow();
+    const c0 = cpuMs();
     try {
       f();
     } finally {
       this.enabled = false;
     }
-    return { cpuMs: cpuNow() - c0, wallMs: performance.now() - t0 };
+    return { cpuMs: cpuMs() - c0, wallMs: performance.now() - t0 };
   }
 
   /** Accumulated statistics, most CPU time first. */

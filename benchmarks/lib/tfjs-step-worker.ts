@@ -21,6 +21,7 @@ import { Optimizer } from '../../src/tf/optim.js';
 import { MtlStepper } from '../../src/tf/plumbing.js';
 import { KernelTimer } from './kernel-timer.js';
 import { peakRssMb, syntheticBatch } from './radar-ecg-batch.js';
+import { timeRuns } from './timing.js';
 
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
@@ -54,21 +55,8 @@ const forward = (): void => {
   for (const o of outs) o.dataSync();
   tf.dispose(outs);
 };
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
 const timed = (f: () => void): [number[], number[]] => {
-  for (let i = 0; i < warmup; i++) f();
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    const c0 = cpuMs();
-    f();
-    cpu.push(cpuMs() - c0);
-    wall.push(performance.now() - t0);
-  }
+  const { wall, cpu } = timeRuns(f, steps, warmup);
   return [wall, cpu];
 };
 
